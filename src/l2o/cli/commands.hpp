@@ -1,0 +1,8 @@
+#pragma once
+// Each subcommand of `l2o` lives in its own file and registers itself on the app here.
+#include <CLI/CLI.hpp>
+
+namespace l2o::cli {
+void add_data_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+}  // namespace l2o::cli
