@@ -1,0 +1,19 @@
+#include "l2o/data/dataset.hpp"
+
+#include <cstdlib>
+
+#include "l2o/data/dataset_source.hpp"
+
+namespace l2o {
+
+std::string resolve_data_dir(const std::string& flag_value) {
+  if (!flag_value.empty()) return flag_value;
+  if (const char* env = std::getenv("L2O_DATA"); env && *env) return env;
+  return "data";
+}
+
+Dataset load_dataset(const std::string& spec, const DataOptions& options) {
+  return load_source(resolve_dataset(spec, options));
+}
+
+}  // namespace l2o

@@ -1,0 +1,70 @@
+// Smoke tests on the real data sets when they are present under <source>/data (see
+// `l2o data prepare`); skipped otherwise. They check the sizes the data sets are known to have.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include "l2o/data/dataset_source.hpp"
+#include "l2o/data/projection.hpp"
+
+using namespace l2o;
+
+namespace {
+DataOptions real_options() {
+  DataOptions o;
+  o.data_dir = std::string(L2O_SOURCE_DIR) + "/data";
+  o.shared_dir = std::string(L2O_SOURCE_DIR) + "/../shared/data";
+  return o;
+}
+
+// Loads `name` or skips the test when its files are absent.
+bool load_or_skip(const std::string& name, Dataset& out) {
+  try {
+    out = load_dataset(name, real_options());
+    return true;
+  } catch (const DataMissingError& e) {
+    return false;
+  }
+}
+
+std::map<int, Index> class_counts(const ImageSet& s) {
+  std::map<int, Index> m;
+  for (int l : s.labels) ++m[l];
+  return m;
+}
+}  // namespace
+
+TEST(RealData, Mnist) {
+  Dataset d;
+  if (!load_or_skip("mnist", d)) GTEST_SKIP() << "MNIST not under data/ (l2o data prepare)";
+  EXPECT_EQ(d.train.count, 60000);
+  EXPECT_EQ(d.test.count, 10000);
+  EXPECT_EQ(d.train.dim(), 784);
+  EXPECT_EQ(d.num_classes, 10);
+  EXPECT_EQ(class_counts(d.train)[1], 6742);  // the well-known count of ones in MNIST's training set
+  const ProjectedDataset p = project_dataset(d, 48, 0);
+  EXPECT_NEAR(p.train.x.row(0).array().square().mean(), 1.0, 1e-9);
+}
+
+TEST(RealData, Cifar10) {
+  Dataset d;
+  if (!load_or_skip("cifar10", d)) GTEST_SKIP() << "CIFAR-10 not under data/ (l2o data prepare)";
+  EXPECT_EQ(d.train.count, 50000);
+  EXPECT_EQ(d.test.count, 10000);
+  EXPECT_EQ(d.train.dim(), 3072);
+  for (const auto& [c, n] : class_counts(d.train)) EXPECT_EQ(n, 5000) << "class " << c;
+  for (const auto& [c, n] : class_counts(d.test)) EXPECT_EQ(n, 1000) << "class " << c;
+}
+
+TEST(RealData, TfdSubstitute) {
+  Dataset d;
+  if (!load_or_skip("tfd", d)) GTEST_SKIP() << "FER2013 not under data/ (l2o data prepare)";
+  EXPECT_EQ(d.display_name, "TFD substitute (FER2013)");
+  EXPECT_EQ(d.train.count, 3300);
+  EXPECT_EQ(d.test.count, 3589);
+  EXPECT_EQ(d.train.dim(), 48 * 48);
+  EXPECT_EQ(d.num_classes, 7);
+  EXPECT_EQ(class_counts(d.train)[1], 50);  // disgust: 436 of 28,709 -> 50 of 3,300
+}
