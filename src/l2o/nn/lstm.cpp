@@ -1,0 +1,409 @@
+#include "l2o/nn/lstm.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include "l2o/core/error.hpp"
+
+namespace l2o {
+namespace {
+
+// Vectorised activations. Eigen vectorises exp for doubles but not tanh, so both are written
+// through exp; overflow of exp saturates correctly (1/(1+inf) = 0).
+template <class Derived>
+auto sigmoid(const Eigen::ArrayBase<Derived>& x) {
+  return (1.0 + (-x).exp()).inverse();
+}
+template <class Derived>
+auto tanh_via_exp(const Eigen::ArrayBase<Derived>& x) {
+  return 2.0 * (1.0 + (-2.0 * x).exp()).inverse() - 1.0;
+}
+
+// Turns pre-activations `a` (4H x n, bias not yet added) into gate activations in place and
+// advances c and h. If `tanh_c` is non-null it receives tanh(c) (for the tape).
+void cell_forward(Index H, const Eigen::Ref<const Vec>& b, Eigen::Ref<Mat> a, Eigen::Ref<Mat> c,
+                  Eigen::Ref<Mat> h, Mat* tanh_c) {
+  a.colwise() += b;
+  a.topRows(2 * H).array() = sigmoid(a.topRows(2 * H).array());
+  a.middleRows(2 * H, H).array() = tanh_via_exp(a.middleRows(2 * H, H).array());
+  a.bottomRows(H).array() = sigmoid(a.bottomRows(H).array());
+  c.array() = a.middleRows(H, H).array() * c.array() + a.topRows(H).array() * a.middleRows(2 * H, H).array();
+  if (tanh_c) {
+    *tanh_c = tanh_via_exp(c.array()).matrix();
+    h.array() = a.bottomRows(H).array() * tanh_c->array();
+  } else {
+    h.array() = a.bottomRows(H).array() * tanh_via_exp(c.array());
+  }
+}
+
+std::string shape_string(const std::vector<Index>& s) { return fmt::format("[{}]", fmt::join(s, ", ")); }
+}  // namespace
+
+// ---------------------------------------------------------------- configuration
+
+void LstmConfig::validate(const std::string& where) const {
+  if (input_size <= 0) throw Error(fmt::format("{}: LSTM input size must be positive, got {}", where, input_size));
+  if (output_size <= 0) throw Error(fmt::format("{}: LSTM output size must be positive, got {}", where, output_size));
+  if (layers.empty()) throw Error(fmt::format("{}: LSTM needs at least one layer", where));
+  for (Index h : layers)
+    if (h <= 0) throw Error(fmt::format("{}: LSTM layer sizes must be positive, got {}", where, h));
+  if (!std::isfinite(forget_bias)) throw Error(fmt::format("{}: LSTM forget bias must be finite", where));
+  if (!(init_range >= 0.0) || !std::isfinite(init_range))
+    throw Error(fmt::format("{}: LSTM init range must be finite and >= 0", where));
+}
+
+nlohmann::json LstmConfig::to_json() const {
+  return {{"cell", "lstm"},
+          {"gate_order", "ifgo"},
+          {"input_size", input_size},
+          {"layers", layers},
+          {"output_size", output_size},
+          {"forget_bias", forget_bias},
+          {"init_range", init_range}};
+}
+
+LstmConfig LstmConfig::from_json(const nlohmann::json& j, const std::string& where) {
+  LstmConfig c;
+  try {
+    if (!j.is_object()) throw Error("architecture is not a JSON object");
+    if (j.contains("cell") && j.at("cell") != "lstm")
+      throw Error(fmt::format("unsupported cell type {}", j.at("cell").dump()));
+    if (j.contains("gate_order") && j.at("gate_order") != "ifgo")
+      throw Error(fmt::format("unsupported gate order {}", j.at("gate_order").dump()));
+    c.input_size = j.at("input_size").get<Index>();
+    c.layers = j.at("layers").get<std::vector<Index>>();
+    c.output_size = j.at("output_size").get<Index>();
+    c.forget_bias = j.value("forget_bias", c.forget_bias);
+    c.init_range = j.value("init_range", c.init_range);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: bad LSTM architecture: {}", where, e.what()));
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: bad LSTM architecture: {}", where, e.what()));
+  }
+  c.validate(where);
+  return c;
+}
+
+// ---------------------------------------------------------------- state
+
+void LstmState::set_zero() {
+  for (Mat& m : h) m.setZero();
+  for (Mat& m : c) m.setZero();
+}
+
+LstmState LstmState::gather(const std::vector<Index>& columns) const {
+  LstmState s;
+  for (const Mat& m : h) s.h.push_back(m(Eigen::all, columns));
+  for (const Mat& m : c) s.c.push_back(m(Eigen::all, columns));
+  return s;
+}
+
+void LstmState::scatter(const std::vector<Index>& columns, const LstmState& from) {
+  if (from.h.size() != h.size() || from.batch() != static_cast<Index>(columns.size()))
+    throw Error("LstmState::scatter: state shape does not match the column list");
+  for (std::size_t l = 0; l < h.size(); ++l) {
+    h[l](Eigen::all, columns) = from.h[l];
+    c[l](Eigen::all, columns) = from.c[l];
+  }
+}
+
+LstmState LstmState::slice(Index first, Index count) const {
+  LstmState s;
+  for (const Mat& m : h) s.h.push_back(m.middleCols(first, count));
+  for (const Mat& m : c) s.c.push_back(m.middleCols(first, count));
+  return s;
+}
+
+// ---------------------------------------------------------------- parameters
+
+Lstm::Lstm(LstmConfig config) : config_(std::move(config)) {
+  config_.validate("LSTM");
+  Index n = 0;
+  for (Index l = 0; l < num_layers(); ++l) {
+    const Index H = cells(l);
+    w_offset_.push_back(n);
+    n += 4 * H * (layer_input(l) + H);
+    b_offset_.push_back(n);
+    n += 4 * H;
+  }
+  out_w_offset_ = n;
+  n += config_.output_size * config_.layers.back();
+  out_b_offset_ = n;
+  n += config_.output_size;
+  params_ = Vec::Zero(n);
+}
+
+void Lstm::set_params(const Vec& p) {
+  if (p.size() != params_.size())
+    throw Error(fmt::format("LSTM: expected {} parameters, got {}", params_.size(), p.size()));
+  params_ = p;
+}
+
+void Lstm::init_params(Rng& rng) {
+  auto fill = [&rng](Eigen::Map<Mat> m, double r) {
+    for (Index k = 0; k < m.size(); ++k) m.data()[k] = r * (2.0 * rng.uniform() - 1.0);
+  };
+  for (Index l = 0; l < num_layers(); ++l) {
+    const Index H = cells(l);
+    const double r = config_.init_range > 0 ? config_.init_range : 1.0 / std::sqrt(static_cast<double>(H));
+    fill(weights(l), r);
+    bias(l).setZero();
+    bias(l).segment(H, H).setConstant(config_.forget_bias);
+  }
+  const double r = config_.init_range > 0 ? config_.init_range
+                                          : 1.0 / std::sqrt(static_cast<double>(config_.layers.back()));
+  fill(readout_weights(), r);
+  readout_bias().setZero();
+}
+
+Eigen::Map<const Mat> Lstm::weights(Index l) const {
+  return {params_.data() + w_offset_[l], 4 * cells(l), layer_input(l) + cells(l)};
+}
+Eigen::Map<Mat> Lstm::weights(Index l) {
+  return {params_.data() + w_offset_[l], 4 * cells(l), layer_input(l) + cells(l)};
+}
+Eigen::Map<const Vec> Lstm::bias(Index l) const { return {params_.data() + b_offset_[l], 4 * cells(l)}; }
+Eigen::Map<Vec> Lstm::bias(Index l) { return {params_.data() + b_offset_[l], 4 * cells(l)}; }
+Eigen::Map<const Mat> Lstm::readout_weights() const {
+  return {params_.data() + out_w_offset_, config_.output_size, config_.layers.back()};
+}
+Eigen::Map<Mat> Lstm::readout_weights() {
+  return {params_.data() + out_w_offset_, config_.output_size, config_.layers.back()};
+}
+Eigen::Map<const Vec> Lstm::readout_bias() const { return {params_.data() + out_b_offset_, config_.output_size}; }
+Eigen::Map<Vec> Lstm::readout_bias() { return {params_.data() + out_b_offset_, config_.output_size}; }
+
+std::vector<Tensor> Lstm::to_tensors(const std::string& prefix) const {
+  std::vector<Tensor> out;
+  for (Index l = 0; l < num_layers(); ++l) {
+    const auto W = weights(l);
+    out.push_back({fmt::format("{}lstm{}.W", prefix, l + 1), {W.rows(), W.cols()}, Eigen::Map<const Vec>(W.data(), W.size())});
+    out.push_back({fmt::format("{}lstm{}.b", prefix, l + 1), {bias(l).size()}, bias(l)});
+  }
+  const auto R = readout_weights();
+  out.push_back({prefix + "readout.W", {R.rows(), R.cols()}, Eigen::Map<const Vec>(R.data(), R.size())});
+  out.push_back({prefix + "readout.b", {readout_bias().size()}, readout_bias()});
+  return out;
+}
+
+void Lstm::from_tensors(const std::vector<Tensor>& tensors, const std::string& prefix, const std::string& where) {
+  // The expected names and shapes are exactly what to_tensors writes for this configuration.
+  for (const Tensor& want : to_tensors(prefix)) {
+    const Tensor* got = find_tensor(tensors, want.name);
+    if (!got) throw Error(fmt::format("{}: missing tensor '{}'", where, want.name));
+    if (got->shape != want.shape)
+      throw Error(fmt::format("{}: tensor '{}' has shape {}, the architecture needs {}", where, want.name,
+                              shape_string(got->shape), shape_string(want.shape)));
+    if (got->data.size() != want.data.size())
+      throw Error(fmt::format("{}: tensor '{}' has {} values for shape {}", where, want.name, got->data.size(),
+                              shape_string(want.shape)));
+  }
+  for (Index l = 0; l < num_layers(); ++l) {
+    auto W = weights(l);
+    W = Eigen::Map<const Mat>(find_tensor(tensors, fmt::format("{}lstm{}.W", prefix, l + 1))->data.data(), W.rows(),
+                              W.cols());
+    bias(l) = find_tensor(tensors, fmt::format("{}lstm{}.b", prefix, l + 1))->data;
+  }
+  auto R = readout_weights();
+  R = Eigen::Map<const Mat>(find_tensor(tensors, prefix + "readout.W")->data.data(), R.rows(), R.cols());
+  readout_bias() = find_tensor(tensors, prefix + "readout.b")->data;
+}
+
+// ---------------------------------------------------------------- forward
+
+LstmState Lstm::zero_state(Index batch) const {
+  LstmState s;
+  for (Index l = 0; l < num_layers(); ++l) {
+    s.h.push_back(Mat::Zero(cells(l), batch));
+    s.c.push_back(Mat::Zero(cells(l), batch));
+  }
+  return s;
+}
+
+void Lstm::check_state(const LstmState& s, Index batch, const char* what) const {
+  bool ok = static_cast<Index>(s.h.size()) == num_layers() && s.c.size() == s.h.size();
+  for (Index l = 0; ok && l < num_layers(); ++l)
+    ok = s.h[l].rows() == cells(l) && s.c[l].rows() == cells(l) && s.h[l].cols() == batch && s.c[l].cols() == batch;
+  if (!ok) throw Error(fmt::format("LSTM: {} does not match the network or the batch of {}", what, batch));
+}
+
+void Lstm::step(const Eigen::Ref<const Mat>& x, LstmState& state, Mat& y, LstmWorkspace& ws) const {
+  const Index B = x.cols();
+  if (x.rows() != config_.input_size)
+    throw Error(fmt::format("LSTM: input has {} rows, expected {}", x.rows(), config_.input_size));
+  check_state(state, B, "state");
+  y.resize(config_.output_size, B);
+  const Index block = ws.block_columns > 0 ? std::min(ws.block_columns, B) : B;
+  ws.z.resize(num_layers());
+  ws.a.resize(num_layers());
+  for (Index l = 0; l < num_layers(); ++l) {
+    const Index H = cells(l);
+    if (ws.z[l].rows() != layer_input(l) + H || ws.z[l].cols() < block) ws.z[l].resize(layer_input(l) + H, block);
+    if (ws.a[l].rows() != 4 * H || ws.a[l].cols() < block) ws.a[l].resize(4 * H, block);
+  }
+  const Index L = num_layers();
+  for (Index c0 = 0; c0 < B; c0 += block) {
+    const Index n = std::min(block, B - c0);
+    for (Index l = 0; l < L; ++l) {
+      const Index H = cells(l), in = layer_input(l);
+      auto z = ws.z[l].leftCols(n);
+      if (l == 0)
+        z.topRows(in) = x.middleCols(c0, n);
+      else
+        z.topRows(in) = state.h[l - 1].middleCols(c0, n);
+      z.bottomRows(H) = state.h[l].middleCols(c0, n);
+      auto a = ws.a[l].leftCols(n);
+      a.noalias() = weights(l) * z;
+      cell_forward(H, bias(l), a, state.c[l].middleCols(c0, n), state.h[l].middleCols(c0, n), nullptr);
+    }
+    auto yb = y.middleCols(c0, n);
+    yb.noalias() = readout_weights() * state.h[L - 1].middleCols(c0, n);
+    yb.colwise() += readout_bias();
+  }
+}
+
+void Lstm::step(const Eigen::Ref<const Mat>& x, LstmState& state, Mat& y) const {
+  LstmWorkspace ws;
+  step(x, state, y, ws);
+}
+
+void Lstm::forward(const std::vector<Mat>& inputs, LstmState& state, std::vector<Mat>* outputs,
+                   LstmTape* tape) const {
+  if (!tape) {
+    LstmWorkspace ws;
+    if (outputs) outputs->resize(inputs.size());
+    Mat y;
+    for (std::size_t t = 0; t < inputs.size(); ++t) step(inputs[t], state, outputs ? (*outputs)[t] : y, ws);
+    return;
+  }
+  const Index B = inputs.empty() ? state.batch() : inputs.front().cols();
+  check_state(state, B, "initial state");
+  tape->initial = state;
+  tape->steps.assign(inputs.size(), std::vector<LstmTape::LayerStep>(num_layers()));
+  if (outputs) outputs->resize(inputs.size());
+  const Index L = num_layers();
+  for (std::size_t t = 0; t < inputs.size(); ++t) {
+    const Mat& x = inputs[t];
+    if (x.rows() != config_.input_size || x.cols() != B)
+      throw Error(fmt::format("LSTM: input {} is {}x{}, expected {}x{}", t, x.rows(), x.cols(), config_.input_size, B));
+    for (Index l = 0; l < L; ++l) {
+      const Index H = cells(l), in = layer_input(l);
+      LstmTape::LayerStep& rec = tape->steps[t][l];
+      rec.z.resize(in + H, B);
+      rec.z.topRows(in) = l == 0 ? x : state.h[l - 1];
+      rec.z.bottomRows(H) = state.h[l];
+      rec.act.noalias() = weights(l) * rec.z;
+      cell_forward(H, bias(l), rec.act, state.c[l], state.h[l], &rec.tanh_c);
+      rec.c = state.c[l];
+    }
+    if (outputs) {
+      Mat& y = (*outputs)[t];
+      y.noalias() = readout_weights() * state.h[L - 1];
+      y.colwise() += readout_bias();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- backward
+
+void Lstm::backward(const LstmTape& tape, const std::vector<Mat>& output_grads, const LstmState* final_state_grad,
+                    Vec& param_grad, std::vector<Mat>* input_grads, LstmState* initial_state_grad) const {
+  const Index T = tape.length();
+  const Index L = num_layers();
+  const Index B = tape.initial.batch();
+  if (static_cast<Index>(output_grads.size()) != T)
+    throw Error(fmt::format("LSTM backward: {} output gradients for {} steps", output_grads.size(), T));
+  if (param_grad.size() != num_params())
+    throw Error(fmt::format("LSTM backward: gradient has {} entries, expected {}", param_grad.size(), num_params()));
+
+  // Gradient flowing back into each layer's h and c from the following time step.
+  LstmState carry = final_state_grad ? *final_state_grad : zero_state(B);
+  if (final_state_grad) check_state(carry, B, "final state gradient");
+  if (input_grads) input_grads->resize(T);
+
+  Eigen::Map<Mat> dWout(param_grad.data() + out_w_offset_, config_.output_size, config_.layers.back());
+  Eigen::Map<Vec> dbout(param_grad.data() + out_b_offset_, config_.output_size);
+  Mat dh, dc, da, dz, h_top;
+  for (Index t = T - 1; t >= 0; --t) {
+    const Mat& dy = output_grads[t];
+    if (dy.rows() != config_.output_size || dy.cols() != B)
+      throw Error(fmt::format("LSTM backward: output gradient {} is {}x{}, expected {}x{}", t, dy.rows(), dy.cols(),
+                              config_.output_size, B));
+    {  // Read-out: y = W_out h_top + b_out.
+      const LstmTape::LayerStep& top = tape.steps[t][L - 1];
+      const Index H = cells(L - 1);
+      h_top = (top.act.bottomRows(H).array() * top.tanh_c.array()).matrix();
+      dWout.noalias() += dy * h_top.transpose();
+      dbout += dy.rowwise().sum();
+      dh.noalias() = readout_weights().transpose() * dy;
+    }
+    for (Index l = L - 1; l >= 0; --l) {
+      const Index H = cells(l), in = layer_input(l);
+      const LstmTape::LayerStep& rec = tape.steps[t][l];
+      const Mat& c_prev = t > 0 ? tape.steps[t - 1][l].c : tape.initial.c[l];
+      dh += carry.h[l];
+      const auto i = rec.act.topRows(H).array();
+      const auto f = rec.act.middleRows(H, H).array();
+      const auto g = rec.act.middleRows(2 * H, H).array();
+      const auto o = rec.act.bottomRows(H).array();
+      const auto tc = rec.tanh_c.array();
+      dc = (carry.c[l].array() + dh.array() * o * (1.0 - tc.square())).matrix();
+      da.resize(4 * H, B);
+      da.topRows(H) = (dc.array() * g * i * (1.0 - i)).matrix();
+      da.middleRows(H, H) = (dc.array() * c_prev.array() * f * (1.0 - f)).matrix();
+      da.middleRows(2 * H, H) = (dc.array() * i * (1.0 - g.square())).matrix();
+      da.bottomRows(H) = (dh.array() * tc * o * (1.0 - o)).matrix();
+      carry.c[l] = (dc.array() * f).matrix();
+
+      Eigen::Map<Mat> dW(param_grad.data() + w_offset_[l], 4 * H, in + H);
+      Eigen::Map<Vec> db(param_grad.data() + b_offset_[l], 4 * H);
+      dW.noalias() += da * rec.z.transpose();
+      db += da.rowwise().sum();
+      dz.noalias() = weights(l).transpose() * da;
+      carry.h[l] = dz.bottomRows(H);
+      if (l > 0)
+        dh = dz.topRows(in);  // flows into the layer below, at the same time step
+      else if (input_grads)
+        (*input_grads)[t] = dz.topRows(in);
+    }
+  }
+  if (initial_state_grad) *initial_state_grad = std::move(carry);
+}
+
+BpttResult Lstm::bptt(const std::vector<Mat>& inputs, LstmState& state, const OutputGradFn& output_grad,
+                      Vec& param_grad, Index truncation, const LstmState* final_state_grad) const {
+  if (param_grad.size() == 0) param_grad = Vec::Zero(num_params());
+  if (truncation < 0) throw Error("LSTM BPTT: truncation must be >= 0");
+  const Index T = static_cast<Index>(inputs.size());
+  const Index seg = truncation == 0 ? std::max<Index>(T, 1) : truncation;
+  BpttResult result;
+  result.outputs.resize(T);
+  result.input_grads.resize(T);
+  LstmTape tape;
+  std::vector<Mat> seg_inputs, seg_outputs, seg_grads, seg_input_grads;
+  for (Index s0 = 0; s0 < T; s0 += seg) {
+    const Index n = std::min(seg, T - s0);
+    seg_inputs.assign(inputs.begin() + s0, inputs.begin() + s0 + n);
+    forward(seg_inputs, state, &seg_outputs, &tape);
+    seg_grads.resize(n);
+    for (Index k = 0; k < n; ++k) {
+      output_grad(s0 + k, seg_outputs[k], seg_grads[k]);
+      if (seg_grads[k].rows() != seg_outputs[k].rows() || seg_grads[k].cols() != seg_outputs[k].cols())
+        throw Error(fmt::format("LSTM BPTT: output gradient for step {} has the wrong shape", s0 + k));
+    }
+    const bool last = s0 + n == T;
+    LstmState d_init;
+    backward(tape, seg_grads, last ? final_state_grad : nullptr, param_grad, &seg_input_grads,
+             s0 == 0 ? &d_init : nullptr);
+    if (s0 == 0) result.initial_state_grad = std::move(d_init);
+    for (Index k = 0; k < n; ++k) {
+      result.outputs[s0 + k] = std::move(seg_outputs[k]);
+      result.input_grads[s0 + k] = std::move(seg_input_grads[k]);
+    }
+  }
+  return result;
+}
+}  // namespace l2o

@@ -1,0 +1,166 @@
+#pragma once
+// A coordinatewise stacked LSTM: the building block of the learned optimizers (PSD: 1 layer x 128
+// cells; the L2L baseline: 2 layers x 20 cells), with a linear read-out.
+//
+// "Coordinatewise" means one set of weights applied independently to many coordinates, each with
+// its own hidden and cell state. A batch of B coordinates is a matrix with B columns, so each
+// layer's step is one matrix product over the whole batch:
+//
+//   z = [u; h_prev]                    u: the layer's input (x for layer 1, h of the layer below)
+//   a = W z + b                        a: 4H x B, gate blocks in the order i, f, g, o
+//   i = sigmoid(a_i), f = sigmoid(a_f), g = tanh(a_g), o = sigmoid(a_o)
+//   c = f * c_prev + i * g,  h = o * tanh(c)
+//   y = W_out h_top + b_out            the read-out (output_size x B)
+//
+// All parameters live in one flat vector (so a first-order method such as Adam can train them),
+// laid out layer by layer as W (4H x (in+H), column-major) then b (4H), then W_out (out x H_top)
+// and b_out (out). Gradients come from backpropagation through time over a recorded tape, either
+// over the whole sequence or truncated into segments (state carried forward across segment
+// boundaries, gradient cut there).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "l2o/core/rng.hpp"
+#include "l2o/core/types.hpp"
+#include "l2o/nn/tensor.hpp"
+
+namespace l2o {
+
+struct LstmConfig {
+  Index input_size = 3;
+  std::vector<Index> layers{128};  // cells per layer, bottom to top
+  Index output_size = 1;
+  // Initial forget-gate bias. 1 makes the cells remember by default at the start of training
+  // (Gers et al. 2000; Jozefowicz et al. 2015).
+  double forget_bias = 1.0;
+  // Weights start uniform in [-r, r]; r = 0 selects 1/sqrt(H) per layer (H = that layer's cells;
+  // the read-out uses the top layer's H), the usual LSTM initialisation. Biases start at 0.
+  double init_range = 0.0;
+
+  // Throws l2o::Error (message starting with `where`) if any size is not positive.
+  void validate(const std::string& where) const;
+  nlohmann::json to_json() const;
+  // Throws l2o::Error naming `where` on missing or ill-typed fields.
+  static LstmConfig from_json(const nlohmann::json& j, const std::string& where);
+};
+
+// Hidden and cell state of a batch of coordinates: per layer, H x B matrices. A value type:
+// copying it copies the state of every coordinate (one memcpy per matrix).
+struct LstmState {
+  std::vector<Mat> h, c;
+
+  Index batch() const { return h.empty() ? 0 : h.front().cols(); }
+  void set_zero();
+  // The state of some coordinates (columns), and writing it back.
+  LstmState gather(const std::vector<Index>& columns) const;
+  void scatter(const std::vector<Index>& columns, const LstmState& from);
+  // The state of the contiguous columns [first, first + count).
+  LstmState slice(Index first, Index count) const;
+};
+
+// Reusable buffers for Lstm::step, so that stepping allocates nothing after the first call.
+// `block_columns` splits a large batch into column blocks that fit in cache while the gate
+// activations are applied (the product is the same; see docs/psd.md, "Performance").
+struct LstmWorkspace {
+  Index block_columns = 128;  // 0: the whole batch at once
+  std::vector<Mat> z, a;
+};
+
+// What a forward pass records for backpropagation through time.
+struct LstmTape {
+  struct LayerStep {
+    Mat z;       // [u; h_prev]
+    Mat act;     // gate activations i, f, g, o (4H x B)
+    Mat c;       // new cell state
+    Mat tanh_c;  // tanh(c)
+  };
+  LstmState initial;
+  std::vector<std::vector<LayerStep>> steps;  // [t][layer]
+  Index length() const { return static_cast<Index>(steps.size()); }
+};
+
+// dLoss/dy_t for step t, given the output y_t (the caller's loss); dy must be resized to y's shape.
+using OutputGradFn = std::function<void(Index t, const Mat& y, Mat& dy)>;
+
+struct BpttResult {
+  std::vector<Mat> outputs;      // y_t for every step
+  std::vector<Mat> input_grads;  // dLoss/dx_t (for truncated BPTT: within x_t's segment)
+  LstmState initial_state_grad;  // dLoss/d(state before step 0), through the first segment
+};
+
+class Lstm {
+ public:
+  Lstm() = default;
+  // Parameters start at zero; call init_params for the usual random initialisation.
+  explicit Lstm(LstmConfig config);
+
+  const LstmConfig& config() const { return config_; }
+  Index num_layers() const { return static_cast<Index>(config_.layers.size()); }
+  Index input_size() const { return config_.input_size; }
+  Index output_size() const { return config_.output_size; }
+  Index num_params() const { return params_.size(); }
+
+  const Vec& params() const { return params_; }
+  Vec& params() { return params_; }
+  void set_params(const Vec& p);  // throws l2o::Error on a size mismatch
+
+  // Weights uniform in [-r, r] (see LstmConfig::init_range), biases 0, forget-gate biases
+  // forget_bias. Draws in parameter order from `rng`.
+  void init_params(Rng& rng);
+
+  // Views of the parameters (layer is 0-based here).
+  Eigen::Map<const Mat> weights(Index layer) const;
+  Eigen::Map<Mat> weights(Index layer);
+  Eigen::Map<const Vec> bias(Index layer) const;
+  Eigen::Map<Vec> bias(Index layer);
+  Eigen::Map<const Mat> readout_weights() const;
+  Eigen::Map<Mat> readout_weights();
+  Eigen::Map<const Vec> readout_bias() const;
+  Eigen::Map<Vec> readout_bias();
+
+  // The parameters as named tensors "<prefix>lstm<k>.W", "<prefix>lstm<k>.b" (k = 1, 2, ...),
+  // "<prefix>readout.W", "<prefix>readout.b", and the reverse. from_tensors checks that every
+  // tensor is present with the shape this configuration needs; errors start with `where`.
+  std::vector<Tensor> to_tensors(const std::string& prefix) const;
+  void from_tensors(const std::vector<Tensor>& tensors, const std::string& prefix, const std::string& where);
+
+  LstmState zero_state(Index batch) const;
+
+  // One step for a batch: x is input_size x B; `state` is advanced in place; y gets output_size x B.
+  void step(const Eigen::Ref<const Mat>& x, LstmState& state, Mat& y, LstmWorkspace& ws) const;
+  void step(const Eigen::Ref<const Mat>& x, LstmState& state, Mat& y) const;
+
+  // Runs a sequence from `state` (left at the final state). Writes outputs if `outputs` is
+  // non-null and records what backward() needs if `tape` is non-null.
+  void forward(const std::vector<Mat>& inputs, LstmState& state, std::vector<Mat>* outputs, LstmTape* tape) const;
+
+  // Backpropagation through a recorded sequence. `output_grads[t]` is dLoss/dy_t;
+  // `final_state_grad` (may be null) is dLoss/d(state after the last step). Adds dLoss/dParams
+  // into `param_grad` (which must have num_params() entries). Writes dLoss/dx_t and
+  // dLoss/d(initial state) where the pointers are non-null.
+  void backward(const LstmTape& tape, const std::vector<Mat>& output_grads, const LstmState* final_state_grad,
+                Vec& param_grad, std::vector<Mat>* input_grads, LstmState* initial_state_grad) const;
+
+  // Forward and backward over a sequence in one call. truncation = 0: full BPTT. truncation = k:
+  // the sequence is cut into segments of k steps; each segment starts from the state the previous
+  // one left (forward values are exactly those of the full pass) but no gradient flows back across
+  // a boundary. `final_state_grad` applies to the last segment. `param_grad` is accumulated into
+  // (resized and zeroed first if empty). Tape memory is that of one segment.
+  BpttResult bptt(const std::vector<Mat>& inputs, LstmState& state, const OutputGradFn& output_grad,
+                  Vec& param_grad, Index truncation = 0, const LstmState* final_state_grad = nullptr) const;
+
+ private:
+  Index layer_input(Index l) const { return l == 0 ? config_.input_size : config_.layers[l - 1]; }
+  Index cells(Index l) const { return config_.layers[l]; }
+  void check_state(const LstmState& s, Index batch, const char* what) const;
+
+  LstmConfig config_;
+  Vec params_;
+  std::vector<Index> w_offset_, b_offset_;  // per layer
+  Index out_w_offset_ = 0, out_b_offset_ = 0;
+};
+}  // namespace l2o

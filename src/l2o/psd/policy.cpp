@@ -1,0 +1,203 @@
+#include "l2o/psd/policy.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/core.h>
+
+#include "l2o/core/error.hpp"
+#include "l2o/core/rng.hpp"
+#include "l2o/nn/sha256.hpp"
+
+namespace l2o {
+
+const char* to_string(PolicySharing s) { return s == PolicySharing::Shared ? "shared" : "per_kind"; }
+
+PolicySharing parse_policy_sharing(const std::string& text, const std::string& where) {
+  if (text == "shared") return PolicySharing::Shared;
+  if (text == "per_kind") return PolicySharing::PerKind;
+  throw Error(fmt::format("{}: unknown policy sharing '{}' (expected shared or per_kind)", where, text));
+}
+
+const char* to_string(PolicyNet n) {
+  switch (n) {
+    case PolicyNet::Shared: return "shared";
+    case PolicyNet::HiddenWeight: return "hidden_weight";
+    case PolicyNet::OutputWeight: return "output_weight";
+    case PolicyNet::HiddenBias: return "hidden_bias";
+    case PolicyNet::OutputBias: return "output_bias";
+  }
+  return "?";
+}
+
+std::vector<PolicyNet> policy_networks(PolicySharing s) {
+  if (s == PolicySharing::Shared) return {PolicyNet::Shared};
+  return {PolicyNet::HiddenWeight, PolicyNet::OutputWeight, PolicyNet::HiddenBias, PolicyNet::OutputBias};
+}
+
+PolicyNet policy_network_for(const CoordinateGroup& g, std::size_t group_count, PolicySharing s) {
+  if (s == PolicySharing::Shared) return PolicyNet::Shared;
+  if (group_count == 1) return PolicyNet::HiddenWeight;
+  if (g.kind == GroupKind::Weight) return g.output_layer ? PolicyNet::OutputWeight : PolicyNet::HiddenWeight;
+  return g.output_layer ? PolicyNet::OutputBias : PolicyNet::HiddenBias;
+}
+
+// ---------------------------------------------------------------- architecture
+
+LstmConfig PsdArchitecture::lstm_config() const {
+  LstmConfig c;
+  c.input_size = 3;
+  c.layers = layers;
+  c.output_size = 1;
+  c.forget_bias = forget_bias;
+  c.init_range = init_range;
+  return c;
+}
+
+nlohmann::json PsdArchitecture::to_json() const {
+  std::vector<std::string> names;
+  for (PolicyNet n : policy_networks(sharing)) names.emplace_back(to_string(n));
+  return {{"lstm", lstm_config().to_json()},
+          {"inputs", {"O1", "O2", "O3"}},
+          {"output", "step"},
+          {"output_scale", output_scale},
+          {"sharing", to_string(sharing)},
+          {"networks", names}};
+}
+
+PsdArchitecture PsdArchitecture::from_json(const nlohmann::json& j, const std::string& where) {
+  PsdArchitecture a;
+  if (!j.is_object()) throw Error(fmt::format("{}: PSD architecture must be a JSON object", where));
+  if (!j.contains("lstm")) throw Error(fmt::format("{}: PSD architecture lacks 'lstm'", where));
+  const LstmConfig lc = LstmConfig::from_json(j.at("lstm"), where);
+  if (lc.input_size != 3 || lc.output_size != 1)
+    throw Error(fmt::format("{}: PSD LSTM must read 3 features and output 1 step, got {} -> {}", where, lc.input_size,
+                            lc.output_size));
+  a.layers = lc.layers;
+  a.forget_bias = lc.forget_bias;
+  a.init_range = lc.init_range;
+  try {
+    a.output_scale = j.value("output_scale", a.output_scale);
+    a.sharing = parse_policy_sharing(j.value("sharing", std::string(to_string(a.sharing))), where);
+    if (j.contains("inputs") && j.at("inputs") != nlohmann::json{"O1", "O2", "O3"})
+      throw Error(fmt::format("{}: unsupported PSD inputs {}", where, j.at("inputs").dump()));
+    if (j.contains("networks")) {
+      std::vector<std::string> want;
+      for (PolicyNet n : policy_networks(a.sharing)) want.emplace_back(to_string(n));
+      if (j.at("networks").get<std::vector<std::string>>() != want)
+        throw Error(fmt::format("{}: networks {} do not match sharing '{}'", where, j.at("networks").dump(),
+                                to_string(a.sharing)));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: bad PSD architecture: {}", where, e.what()));
+  }
+  if (!std::isfinite(a.output_scale))
+    throw Error(fmt::format("{}: PSD output_scale must be finite", where));
+  return a;
+}
+
+// ---------------------------------------------------------------- policy
+
+PsdPolicy::PsdPolicy(PsdPolicyConfig config) : config_(std::move(config)) {
+  config_.features.validate("PSD policy");
+  nets_ = policy_networks(config_.arch.sharing);
+  for (std::size_t k = 0; k < nets_.size(); ++k) lstms_.emplace_back(config_.arch.lstm_config());
+}
+
+PsdPolicy PsdPolicy::fresh(const PsdPolicyConfig& config, std::uint64_t seed) {
+  PsdPolicy p(config);
+  for (std::size_t k = 0; k < p.nets_.size(); ++k) {
+    Rng rng(seed, std::string("psd-init/") + to_string(p.nets_[k]));
+    p.lstms_[k].init_params(rng);
+  }
+  return p;
+}
+
+Index PsdPolicy::index_of(PolicyNet n) const {
+  const auto it = std::find(nets_.begin(), nets_.end(), n);
+  if (it == nets_.end())
+    throw Error(fmt::format("PSD policy ({} sharing) has no '{}' network", to_string(config_.arch.sharing), to_string(n)));
+  return it - nets_.begin();
+}
+
+bool PsdPolicy::has_network(PolicyNet n) const { return std::find(nets_.begin(), nets_.end(), n) != nets_.end(); }
+const Lstm& PsdPolicy::network(PolicyNet n) const { return lstms_[index_of(n)]; }
+Lstm& PsdPolicy::network(PolicyNet n) { return lstms_[index_of(n)]; }
+
+Index PsdPolicy::num_params() const {
+  Index n = 0;
+  for (const Lstm& l : lstms_) n += l.num_params();
+  return n;
+}
+
+Vec PsdPolicy::params() const {
+  Vec p(num_params());
+  Index at = 0;
+  for (const Lstm& l : lstms_) {
+    p.segment(at, l.num_params()) = l.params();
+    at += l.num_params();
+  }
+  return p;
+}
+
+void PsdPolicy::set_params(const Vec& p) {
+  if (p.size() != num_params())
+    throw Error(fmt::format("PSD policy: expected {} parameters, got {}", num_params(), p.size()));
+  Index at = 0;
+  for (Lstm& l : lstms_) {
+    l.params() = p.segment(at, l.num_params());
+    at += l.num_params();
+  }
+}
+
+std::string PsdPolicy::fingerprint() const {
+  Sha256 h;
+  h.update(config_.arch.to_json().dump());
+  h.update(config_.features.to_json().dump());
+  const Vec p = params();
+  h.update(p.data(), static_cast<std::size_t>(p.size()) * sizeof(double));
+  return h.hex_digest();
+}
+
+void PsdPolicy::act(PolicyNet net, const Eigen::Ref<const Mat>& obs, LstmState& state, Mat& steps,
+                    LstmWorkspace& ws) const {
+  lstms_[index_of(net)].step(obs, state, steps, ws);
+  if (config_.arch.output_scale != 1.0) steps *= config_.arch.output_scale;
+}
+
+PolicyFile PsdPolicy::to_file(const Provenance& provenance) const {
+  PolicyFile f;
+  f.method = "psd";
+  f.architecture = config_.arch.to_json();
+  f.features = config_.features.to_json();
+  f.provenance = provenance;
+  for (std::size_t k = 0; k < nets_.size(); ++k)
+    for (Tensor& t : lstms_[k].to_tensors(std::string(to_string(nets_[k])) + "/")) f.tensors.push_back(std::move(t));
+  return f;
+}
+
+PsdPolicy PsdPolicy::from_file(const PolicyFile& f) {
+  if (f.method != "psd")
+    throw Error(fmt::format("{}: policy is for method '{}', not psd", f.source, f.method));
+  PsdPolicyConfig cfg;
+  cfg.arch = PsdArchitecture::from_json(f.architecture, f.source);
+  cfg.features = FeatureConfig::from_json(f.features, f.source);
+  PsdPolicy p(cfg);
+  std::size_t expected = 0;
+  for (std::size_t k = 0; k < p.nets_.size(); ++k) {
+    p.lstms_[k].from_tensors(f.tensors, std::string(to_string(p.nets_[k])) + "/", f.source);
+    expected += 2 * p.config_.arch.layers.size() + 2;
+  }
+  if (f.tensors.size() != expected)
+    throw Error(fmt::format("{}: {} tensors, the architecture has {} (unexpected extra tensors)", f.source,
+                            f.tensors.size(), expected));
+  p.source_ = f.source;
+  return p;
+}
+
+PsdPolicy PsdPolicy::load(const std::string& path) { return from_file(load_policy_file(path)); }
+
+void PsdPolicy::save(const std::string& path, const Provenance& provenance) const {
+  save_policy_file(path, to_file(provenance));
+}
+}  // namespace l2o

@@ -1,0 +1,103 @@
+#pragma once
+// The Predicted Step Descent policy (LM17 §3.3-3.4, §4): a coordinatewise LSTM (one layer of 128
+// cells by default) that reads each coordinate's observation features [O1, O2_j, O3_j] and its
+// own memory, and predicts that coordinate's step through a linear read-out:
+//
+//   step_j = output_scale * (W_out h_j + b_out)        (the mean action; deterministic)
+//
+// Parameters are shared by all coordinates of a coordinate group. Across groups, the policy either
+// uses one network for every group ("shared") or one network per group *kind* ("per_kind", the
+// default): hidden-layer weights, output-layer weights, hidden-layer biases, output-layer biases.
+// docs/psd.md explains the choice and the mapping of any layout onto the networks.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "l2o/core/layout.hpp"
+#include "l2o/core/types.hpp"
+#include "l2o/nn/lstm.hpp"
+#include "l2o/nn/policy_file.hpp"
+#include "l2o/psd/feature_config.hpp"
+
+namespace l2o {
+
+enum class PolicySharing { Shared, PerKind };
+enum class PolicyNet { Shared, HiddenWeight, OutputWeight, HiddenBias, OutputBias };
+
+const char* to_string(PolicySharing s);                                     // "shared", "per_kind"
+PolicySharing parse_policy_sharing(const std::string& text, const std::string& where);
+const char* to_string(PolicyNet n);  // "shared", "hidden_weight", "output_weight", "hidden_bias", "output_bias"
+
+// The networks a sharing mode uses, in parameter order.
+std::vector<PolicyNet> policy_networks(PolicySharing s);
+
+// The network that steps a coordinate group of a layout with `group_count` groups:
+//   shared:   every group -> shared
+//   per_kind: a layout with a single group (a plain objective) -> hidden_weight;
+//             otherwise weight/bias x (output layer or not), so that deeper nets than the one
+//             trained on map every hidden layer onto the hidden-layer networks.
+PolicyNet policy_network_for(const CoordinateGroup& group, std::size_t group_count, PolicySharing s);
+
+struct PsdArchitecture {
+  std::vector<Index> layers{128};  // LSTM cells per layer (LM17: one layer of 128)
+  double forget_bias = 1.0;        // initial forget-gate bias (nn/lstm.hpp)
+  double init_range = 0.0;         // initial weight range, 0 = 1/sqrt(cells) (nn/lstm.hpp)
+  double output_scale = 1.0;       // multiplies the read-out (LM17 mentions no scaling)
+  PolicySharing sharing = PolicySharing::PerKind;
+
+  LstmConfig lstm_config() const;  // input 3 (O1, O2, O3), output 1 (the step)
+  nlohmann::json to_json() const;
+  static PsdArchitecture from_json(const nlohmann::json& j, const std::string& where);
+};
+
+struct PsdPolicyConfig {
+  PsdArchitecture arch;
+  FeatureConfig features;
+};
+
+class PsdPolicy {
+ public:
+  // All weights zero (a policy that never moves); see fresh() for a random initialisation.
+  explicit PsdPolicy(PsdPolicyConfig config = {});
+  // The usual LSTM initialisation (nn/lstm.hpp); each network draws from its own stream of `seed`.
+  static PsdPolicy fresh(const PsdPolicyConfig& config, std::uint64_t seed);
+
+  // Policy files (nn/policy_file.hpp; method "psd"). Loading checks the architecture, the
+  // feature settings and every tensor shape, with errors naming the file.
+  static PsdPolicy load(const std::string& path);
+  static PsdPolicy from_file(const PolicyFile& file);
+  PolicyFile to_file(const Provenance& provenance) const;
+  void save(const std::string& path, const Provenance& provenance) const;
+
+  const PsdPolicyConfig& config() const { return config_; }
+  const std::string& source() const { return source_; }  // the file it was loaded from, or "<memory>"
+  const std::vector<PolicyNet>& networks() const { return nets_; }
+  bool has_network(PolicyNet n) const;
+  const Lstm& network(PolicyNet n) const;  // throws l2o::Error if the policy has no such network
+  Lstm& network(PolicyNet n);
+  PolicyNet network_for(const CoordinateGroup& group, std::size_t group_count) const {
+    return policy_network_for(group, group_count, config_.arch.sharing);
+  }
+
+  // All networks' parameters, concatenated in networks() order (for meta-training).
+  Index num_params() const;
+  Vec params() const;
+  void set_params(const Vec& p);
+  // SHA-256 over the architecture, feature settings and weights: identifies a policy in checkpoints.
+  std::string fingerprint() const;
+
+  // The mean action for n coordinates: `obs` is 3 x n (ObservationFeatures::compute), `state`
+  // their LSTM state (advanced in place), `steps` receives 1 x n. This is output_scale times the
+  // network's output: meta-training through network(n).bptt() must scale output gradients by it.
+  void act(PolicyNet net, const Eigen::Ref<const Mat>& obs, LstmState& state, Mat& steps, LstmWorkspace& ws) const;
+
+ private:
+  Index index_of(PolicyNet n) const;
+  PsdPolicyConfig config_;
+  std::vector<PolicyNet> nets_;
+  std::vector<Lstm> lstms_;
+  std::string source_ = "<memory>";
+};
+}  // namespace l2o

@@ -1,0 +1,40 @@
+#pragma once
+// Helpers shared by the PSD tests: MLP-shaped layouts and policies with known behaviour.
+#include <vector>
+
+#include "l2o/core/layout.hpp"
+#include "l2o/psd/policy.hpp"
+
+namespace l2o::test {
+
+// The layout MlpTask uses: per layer, W_l (fan_out x fan_in) then b_l.
+inline ParamLayout mlp_layout(const std::vector<int>& arch) {
+  ParamLayout l;
+  const int layers = static_cast<int>(arch.size()) - 1;
+  for (int k = 0; k < layers; ++k) {
+    const bool out = k == layers - 1;
+    l.groups.push_back({"W" + std::to_string(k + 1), GroupKind::Weight, k + 1, out, arch[k + 1], arch[k], l.dim});
+    l.dim += static_cast<Index>(arch[k + 1]) * arch[k];
+    l.groups.push_back({"b" + std::to_string(k + 1), GroupKind::Bias, k + 1, out, arch[k + 1], 1, l.dim});
+    l.dim += arch[k + 1];
+  }
+  return l;
+}
+
+// Sets `net` so that it outputs (almost exactly) `multiple` * O2: cell 0's input and output gates
+// are saturated open and its forget gate shut, its candidate is tanh(w * O2) with tiny w, so
+// h_0 = tanh(tanh(w O2)) = w O2 (1 + O(w^2 O2^2)), and the read-out divides by w. Every other
+// weight is zero.
+inline void make_o2_multiple(Lstm& net, double multiple, double output_scale) {
+  const double w = 1e-5, big = 50.0;  // sigmoid(50) rounds to 1 in double precision
+  const Index H = net.config().layers.front();
+  net.params().setZero();
+  auto W = net.weights(0);
+  auto b = net.bias(0);
+  b(0) = big;           // input gate of cell 0
+  b(H) = -big;          // forget gate of cell 0
+  b(3 * H) = big;       // output gate of cell 0
+  W(2 * H, 1) = w;      // candidate of cell 0 reads O2 (input column 1)
+  net.readout_weights()(0, 0) = multiple / (w * output_scale);
+}
+}  // namespace l2o::test
