@@ -5,4 +5,7 @@
 namespace l2o::cli {
 void add_data_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_tune_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_meta_train_command(CLI::App& app);
 }  // namespace l2o::cli

