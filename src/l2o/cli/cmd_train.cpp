@@ -13,6 +13,27 @@
 namespace l2o::cli {
 namespace {
 
+const CLI::Validator positive_number(
+    [](std::string& v) {
+      try {
+        const double x = std::stod(v);
+        if (x > 0.0 && std::isfinite(x)) return std::string();
+      } catch (const std::exception&) {
+      }
+      return "must be a positive number, got '" + v + "'";
+    },
+    "POSITIVE");
+const CLI::Validator unit_interval(
+    [](std::string& v) {
+      try {
+        const double x = std::stod(v);
+        if (x >= 0.0 && x < 1.0) return std::string();
+      } catch (const std::exception&) {
+      }
+      return "must be a number in [0, 1), got '" + v + "'";
+    },
+    "[0,1)");
+
 struct TrainFlags {
   DataFlags data;
   TaskFlags task;
@@ -55,7 +76,14 @@ void run_train(const TrainFlags& f) {
   ospec.policy_file = f.policy;
   ospec.hyper = hyper_from_flags(f);
   // Without hyper-parameter flags a hand-designed optimizer runs with its tuned values.
-  const bool tuned = ospec.hyper.empty() && ospec.policy_file.empty();
+  const bool tuned = ospec.hyper.empty() && is_hand_designed_optimizer(ospec.name);
+  if (!ospec.hyper.empty() && is_learned_optimizer(ospec.name))
+    throw Error(fmt::format("--optimizer {}: a learned optimizer takes no hyper-parameters (its policy file is "
+                            "all there is)",
+                            ospec.name));
+  if (!ospec.policy_file.empty() && !is_learned_optimizer(ospec.name))
+    throw Error(fmt::format("--policy: only the learned optimizers (psd, l2l) read a policy file, not '{}'",
+                            ospec.name));
   if (tuned) ospec.hyper = tuned_hyper(ospec.name, f.tuned);
   OptimizerPtr opt = make_optimizer(ospec);
 
@@ -68,8 +96,9 @@ void run_train(const TrainFlags& f) {
                opt->hyperparams().dump(), tuned ? " (tuned)" : "");
   RunResult result = run_optimizer(task, *opt, run);
   if (!f.out.empty()) write_trace_csv(f.out, result);
+  // A diverged run is reported (trace written up to the divergence) and exits non-zero.
   if (f.quiet) {
-    if (result.diverged) fmt::print(stderr, "l2o: {}\n", result.divergence);
+    if (result.diverged) throw DivergenceError(result.divergence);
     return;
   }
   // A compact objective curve: about ten rows.
@@ -77,15 +106,17 @@ void run_train(const TrainFlags& f) {
   fmt::print("  {:>6}  {:>12}  {:>12}\n", "iter", "objective", "minibatch");
   for (const auto& r : result.trace)
     if (!std::isnan(r.objective) && (r.iter % stride == 0 || &r == &result.trace.back()))
-      fmt::print("  {:>6}  {:>12.6f}  {:>12.6f}\n", r.iter, r.objective, r.minibatch_loss);
+      fmt::print("  {:>6}  {:>12.6g}  {:>12.6g}\n", r.iter, r.objective, r.minibatch_loss);
   if (result.diverged) {
-    fmt::print("  DIVERGED: {}\n", result.divergence);
+    fmt::print("  DIVERGED at iteration {}\n", result.diverged_iter);
   } else {
-    fmt::print("  final objective {:.6f}, meta-loss (sum over iterations) {:.3f}, test accuracy {:.2f}%, {:.2f}s\n",
-               result.final_objective(), result.meta_loss(), 100.0 * result.test_accuracy,
-               result.trace.back().seconds);
+    const std::string accuracy =
+        std::isnan(result.test_accuracy) ? "n/a (no test split)" : fmt::format("{:.2f}%", 100.0 * result.test_accuracy);
+    fmt::print("  final objective {:.6f}, meta-loss (sum over iterations) {:.3f}, test accuracy {}, {:.2f}s\n",
+               result.final_objective(), result.meta_loss(), accuracy, result.trace.back().seconds);
   }
   if (!f.out.empty()) fmt::print("  trace written to {}\n", f.out);
+  if (result.diverged) throw DivergenceError(result.divergence);
 }
 }  // namespace
 
@@ -98,11 +129,11 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--policy", flags->policy, "Policy file of a learned optimizer (psd, l2l)");
   cmd->add_option("--tuned", flags->tuned, "Tuned hyper-parameters file (default configs/tuned.json)");
-  cmd->add_option("--lr", flags->lr, "Step size")->check(CLI::PositiveNumber);
-  cmd->add_option("--momentum", flags->momentum, "Momentum coefficient")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--beta1", flags->beta1, "Adam first-moment decay")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--beta2", flags->beta2, "Adam second-moment decay")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--eps", flags->eps, "Stabilising epsilon")->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", flags->lr, "Step size")->check(positive_number);
+  cmd->add_option("--momentum", flags->momentum, "Momentum coefficient")->check(unit_interval);
+  cmd->add_option("--beta1", flags->beta1, "Adam first-moment decay")->check(unit_interval);
+  cmd->add_option("--beta2", flags->beta2, "Adam second-moment decay")->check(unit_interval);
+  cmd->add_option("--eps", flags->eps, "Stabilising epsilon")->check(positive_number);
   cmd->add_flag("--nesterov", flags->nesterov, "Nesterov momentum");
   cmd->add_option("--hyper", flags->hyper, "Other hyper-parameters as a JSON object");
   cmd->add_option("--batch", flags->run.batch, "Minibatch size")->capture_default_str()->check(CLI::Range(1, 1000000));

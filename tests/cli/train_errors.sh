@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# `l2o train` and `l2o data`: bad input gets a one-line error naming the flag or file, and a
+# non-zero exit; never a crash. Uses synthetic IDX files so it needs no downloaded data.
+set -u
+l2o=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+export L2O_DATA="$tmp/data" L2O_NO_PROGRESS=1
+
+# expect_error "what it must say" command...
+expect_error() {
+  local want=$1
+  shift
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  # Any non-zero exit that is not a signal (>= 128) or an internal error (2).
+  if [ $rc -eq 0 ] || [ $rc -eq 2 ] || [ $rc -ge 128 ]; then
+    echo "FAIL (exit $rc): $*"; echo "$out"; fail=1; return
+  fi
+  if [ "$(grep -c . <<<"$out")" -gt 3 ] && ! grep -q DIVERGED <<<"$out"; then
+    echo "FAIL (not a short error): $*"; echo "$out"; fail=1; return
+  fi
+  if ! grep -qi -- "$want" <<<"$out"; then
+    echo "FAIL (message lacks '$want'): $*"; echo "$out"; fail=1; return
+  fi
+  echo "ok: $* -> $(head -1 <<<"$out")"
+}
+
+# A tiny IDX data set: 40 8x8 images, 3 classes.
+python3 - "$tmp" <<'PY'
+import struct, sys, random
+d = sys.argv[1]
+random.seed(1)
+n = 40
+with open(f"{d}/img.idx", "wb") as f:
+    f.write(struct.pack(">IIII", 0x803, n, 8, 8)); f.write(bytes(random.randrange(256) for _ in range(n * 64)))
+with open(f"{d}/lab.idx", "wb") as f:
+    f.write(struct.pack(">II", 0x801, n)); f.write(bytes(i % 3 for i in range(n)))
+with open(f"{d}/short.idx", "wb") as f:
+    f.write(struct.pack(">IIII", 0x803, n, 8, 8)); f.write(bytes(10))
+PY
+spec="idx:$tmp/img.idx,$tmp/lab.idx"
+
+# A good run first: the same command twice gives the same trace.
+"$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer sgd --lr 0.1 --iters 20 --batch 8 --seed 3 --out "$tmp/a.csv" --quiet || { echo "FAIL: good run"; fail=1; }
+"$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer sgd --lr 0.1 --iters 20 --batch 8 --seed 3 --out "$tmp/b.csv" --quiet
+if ! cmp -s <(cut -d, -f1-5 "$tmp/a.csv") <(cut -d, -f1-5 "$tmp/b.csv"); then echo "FAIL: same seed, different trace"; fail=1; fi
+head -1 "$tmp/a.csv" | grep -q '^iter,objective,minibatch_loss,grad_norm,step_norm,seconds$' || { echo "FAIL: CSV header"; fail=1; }
+[ "$(wc -l <"$tmp/a.csv")" -eq 22 ] || { echo "FAIL: CSV rows"; fail=1; }
+
+expect_error "--arch" "$l2o" train --dataset "$spec" --arch 8-6-5 --lr 0.1 --iters 5
+expect_error "--arch" "$l2o" train --dataset "$spec" --arch 8-x-3 --lr 0.1 --iters 5
+expect_error "--lr" "$l2o" train --dataset "$spec" --arch 8-6-3 --lr -1
+expect_error "--lr" "$l2o" train --dataset "$spec" --arch 8-6-3 --lr abc
+expect_error "--iters" "$l2o" train --dataset "$spec" --arch 8-6-3 --iters 0
+expect_error "--batch" "$l2o" train --dataset "$spec" --arch 8-6-3 --batch -4
+expect_error "--momentum" "$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer momentum --lr 0.1 --momentum 1.5
+expect_error "--train-size" "$l2o" train --dataset "$spec" --arch 8-6-3 --train-size lots
+expect_error "--activation" "$l2o" train --dataset "$spec" --arch 8-6-3 --activation gelu --lr 0.1
+expect_error "nosuch" "$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer nosuch --lr 0.1
+expect_error "short.idx" "$l2o" train --dataset "idx:$tmp/short.idx,$tmp/lab.idx" --arch 8-6-3 --lr 0.1
+expect_error "missing.idx" "$l2o" train --dataset "idx:$tmp/missing.idx,$tmp/lab.idx" --arch 8-6-3 --lr 0.1
+expect_error "cifar100" "$l2o" train --dataset cifar100 --arch 48-48-100 --lr 0.1
+expect_error "--hyper" "$l2o" train --dataset "$spec" --arch 8-6-3 --hyper '{bad'
+expect_error "--out" "$l2o" train --dataset "$spec" --arch 8-6-3 --lr 0.1 --iters 2 --out /nonexistent/dir/t.csv
+expect_error "diverged" "$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer sgd --lr 1e9 --iters 50 --batch 8
+expect_error "nosuchset" "$l2o" data info nosuchset
+
+exit $fail
