@@ -1,0 +1,169 @@
+#include "l2o/cli/meta_train_psd.hpp"
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "l2o/core/error.hpp"
+#include "l2o/gps/psd_gps_trainer.hpp"
+#include "l2o/l2l/meta_trainer.hpp"
+#include "l2o/nn/policy_file.hpp"
+
+namespace l2o::cli {
+
+void add_psd_flags(CLI::App* cmd, PsdFlags& f) {
+  const std::string g = "Method psd";
+  auto add = [&](CLI::Option* o) {
+    o->group(g);
+    f.registered.push_back(o);
+    return o;
+  };
+  add(cmd->add_option("--iterations", f.iterations, "GPS iterations (default: the config's, 10)")
+          ->check(CLI::Range(0, 1000000)));
+  add(cmd->add_option("--samples", f.samples, "Trajectories sampled from psi per iteration (default: the config's, 20)")
+          ->check(CLI::Range(2, 1000000)));
+  add(cmd->add_option("--coordinates", f.coordinates,
+                      "Coordinates recorded per group and trajectory for the fits (default: the config's)")
+          ->check(CLI::Range(1, 100000000)));
+  add(cmd->add_option("--cost-examples", f.cost_examples,
+                      "Examples of the task training set the true objective is evaluated on (0: all)")
+          ->check(CLI::Range(0L, 1000000000L)));
+  add(cmd->add_option("--workers", f.workers, "Threads for the parallel rollouts and fits (0: all cores)")
+          ->check(CLI::Range(0, 1024)));
+  add(cmd->add_option("--config", f.config, "JSON file with GPS and meta-training settings (docs/meta-training.md)"));
+  add(cmd->add_option("--write-config", f.write_config, "Write the resolved settings to this file and exit"));
+}
+
+namespace {
+
+std::string seconds_text(double s) {
+  const long v = std::lround(s);
+  if (v >= 60) return fmt::format("{}m{:02}s", v / 60, v % 60);
+  return fmt::format("{:.1f}s", s);
+}
+
+gps::PsdMetaTrainConfig resolve_config(const MetaTrainShared& s, const PsdFlags& f) {
+  gps::PsdMetaTrainConfig c;
+  if (!f.config.empty()) {
+    try {
+      c = gps::PsdMetaTrainConfig::from_json(read_json_file(f.config, "--config"));
+    } catch (const Error& e) {
+      throw Error(fmt::format("--config {}: {}", f.config, e.what()));
+    }
+  }
+  c.batch = s.batch;
+  c.gps.sampling.horizon = s.horizon;
+  if (f.iterations >= 0) c.gps.sampling.iterations = f.iterations;
+  if (f.samples > 0) c.gps.sampling.trajectories = f.samples;
+  if (f.coordinates > 0) c.gps.sampling.coordinates_per_group = f.coordinates;
+  if (f.cost_examples >= 0) c.cost_examples = f.cost_examples;
+  c.validate();
+  return c;
+}
+
+void print_iteration(const gps::IterationReport& r, int total, double elapsed) {
+  fmt::print("iter {:>3}/{}  meta-loss psi {:>9.3f}  pi {:>9.3f}{}  elapsed {}  ({} this iteration)\n", r.iteration,
+             total, r.psi_meta_loss, r.pi_meta_loss, r.diverged ? fmt::format("  ({} psi runs diverged)", r.diverged) : "",
+             seconds_text(elapsed), seconds_text(r.seconds));
+  for (const auto& g : r.groups)
+    fmt::print("    {:<4} KL(psi|psi') {:>8.3g} / eps {:>8.3g} ({})  KL(psi|pi) {:>8.3g}  kappa {:>8.3g}  nu {:>8.3g}  "
+               "step x{:.3g}  h {:.3g}\n",
+               g.name, g.kl_step, g.epsilon, g.status, g.kl_pi, g.kappa, g.nu, g.step_mult, g.curvature);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
+#ifdef _OPENMP
+  if (f.workers > 0) omp_set_num_threads(f.workers);
+#endif
+  const gps::PsdMetaTrainConfig config = resolve_config(s, f);
+  if (!f.write_config.empty()) {
+    write_json_atomically(f.write_config, config.to_json());
+    if (!s.quiet) fmt::print("wrote {}\n", f.write_config);
+    return;
+  }
+  if (s.out.empty()) throw Error("--out: the policy file to write is required");
+  const std::string checkpoint_path = s.checkpoint.empty() ? s.out + ".checkpoint.json" : s.checkpoint;
+  const MlpTask task = make_task(s.spec, s.data);
+  gps::PsdGpsTrainer trainer(task, config, s.seed);
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  const int total = config.gps.sampling.iterations;
+
+  if (!s.quiet) {
+    fmt::print("meta-train psd (Convolutional GPS) on {} ({}, {} training examples; true objective on {}): batch {}, "
+               "horizon {}, iterations {}, samples {}, coordinates/group {}, seed {}\n",
+               task.dataset_name(), s.spec.arch, task.train_count(),
+               config.cost_examples > 0 && config.cost_examples < task.train_count() ? config.cost_examples
+                                                                                       : task.train_count(),
+               config.batch, config.gps.sampling.horizon, total, config.gps.sampling.trajectories,
+               config.gps.sampling.coordinates_per_group, s.seed);
+    fmt::print("  GPS state: x, g, S1..S3 up to index {} ({} dims); checkpoint {}\n", config.state_upper,
+               config.state_dim(), checkpoint_path);
+    std::fflush(stdout);
+  }
+
+  if (!s.resume.empty()) {
+    trainer.restore(read_json_file(s.resume, "--resume: checkpoint"), s.resume);
+    if (!s.quiet) fmt::print("  resumed from {} after iteration {}\n", s.resume, trainer.iterations_done());
+  } else {
+    const gps::InitReport r = trainer.initialise();
+    write_json_atomically(checkpoint_path, trainer.checkpoint());
+    if (!s.quiet) {
+      fmt::print("init: momentum lr {} momentum {} ({}), meta-loss {:.3f}; psi (mean) {:.3f}; pi pre-trained {:.3f}; "
+                 "step scale {:.3g}; {}\n",
+                 r.momentum.lr, r.momentum.momentum, r.momentum_source, r.momentum_meta_loss, r.psi_meta_loss,
+                 r.pi_meta_loss, r.output_scale, seconds_text(r.seconds));
+      std::fflush(stdout);
+    }
+  }
+
+  std::string failure;
+  while (!trainer.finished()) {
+    try {
+      const gps::IterationReport r = trainer.run_iteration();
+      write_json_atomically(checkpoint_path, trainer.checkpoint());
+      if (!s.quiet) print_iteration(r, total, elapsed());
+    } catch (const Error& e) {
+      failure = e.what();
+      break;
+    }
+  }
+
+  Provenance prov;
+  prov.command = s.command;
+  prov.dataset = s.spec.dataset;
+  prov.seed = s.seed;
+  prov.date = utc_timestamp();
+  prov.revision = s.revision;
+  auto hist = nlohmann::json::array();
+  for (const auto& h : trainer.history()) hist.push_back(h.to_json());
+  prov.extra = {{"method", "Convolutional GPS (LM17)"},
+                {"task", to_json(s.spec)},
+                {"config", config.to_json()},
+                {"iterations_trained", trainer.iterations_done()},
+                {"best_iteration", trainer.best_iteration()},
+                {"best_meta_loss_train_seeds", trainer.best_meta_loss()},
+                {"init", trainer.init_report().to_json()},
+                {"history", hist}};
+  if (!failure.empty()) prov.extra["stopped"] = failure;
+  const PsdPolicy best = trainer.best_policy();
+  if (!best.params().allFinite()) throw Error("psd meta-train: the best policy is not finite; nothing written");
+  best.save(s.out, prov);
+  if (!s.quiet)
+    fmt::print("wrote {} (pi of iteration {}, meta-loss {:.4f} on the meta-training evaluation seeds); checkpoint {}\n",
+               s.out, trainer.best_iteration(), trainer.best_meta_loss(), checkpoint_path);
+  if (!failure.empty())
+    throw Error(fmt::format("psd meta-train stopped in iteration {}: {} (the best policy so far was written)",
+                            trainer.iterations_done() + 1, failure));
+}
+
+}  // namespace l2o::cli

@@ -1,0 +1,74 @@
+#include "l2o/gps/controllers.hpp"
+
+#include <fmt/core.h>
+
+#include <cmath>
+
+#include "l2o/core/error.hpp"
+#include "l2o/core/rng.hpp"
+#include "l2o/psd/psd_optimizer.hpp"
+
+namespace l2o::gps {
+namespace {
+
+class PsiController final : public Controller {
+ public:
+  PsiController(const ParamLayout& layout, const std::vector<LinearGaussianPolicy>& psi, std::uint64_t seed,
+                bool noise)
+      : layout_(layout), psi_(psi), rng_(seed, "psi-noise"), noise_(noise) {
+    if (psi.size() != layout.groups.size())
+      throw Error(fmt::format("psi controller: {} policies for {} coordinate groups", psi.size(), layout.groups.size()));
+  }
+  void act(const StepView& v, Vec& delta) override {
+    delta.resize(layout_.dim);
+    for (std::size_t g = 0; g < layout_.groups.size(); ++g) {
+      const CoordinateGroup& grp = layout_.groups[g];
+      const LinearGaussianPolicy& p = psi_[g];
+      if (v.t >= p.steps()) throw Error(fmt::format("psi controller: policy has {} steps, asked for step {}", p.steps(), v.t));
+      gps_state_rows(v.x, v.true_grad, v.phi, grp, rows_);
+      if (rows_.cols() != p.state_dim())
+        throw Error(fmt::format("psi controller: state has {} dimensions, policy {}", rows_.cols(), p.state_dim()));
+      const double sd = std::sqrt(p.cov[static_cast<std::size_t>(v.t)](0, 0));
+      auto seg = delta.segment(grp.offset, grp.size());
+      seg = rows_ * p.K[static_cast<std::size_t>(v.t)].row(0).transpose();
+      seg.array() += p.k[static_cast<std::size_t>(v.t)][0];
+      if (noise_)
+        for (Index i = 0; i < grp.size(); ++i) seg[i] += sd * rng_.normal();
+    }
+  }
+
+ private:
+  const ParamLayout& layout_;
+  const std::vector<LinearGaussianPolicy>& psi_;
+  Rng rng_;
+  bool noise_;
+  Mat rows_;
+};
+
+class OptimizerController final : public Controller {
+ public:
+  OptimizerController(const ParamLayout& layout, OptimizerPtr opt) : opt_(std::move(opt)) { opt_->init(layout); }
+  void act(const StepView& v, Vec& delta) override {
+    opt_->step({v.x, v.minibatch_loss, v.minibatch_grad, nullptr}, delta);
+  }
+
+ private:
+  OptimizerPtr opt_;
+};
+
+}  // namespace
+
+std::unique_ptr<Controller> make_psi_controller(const ParamLayout& layout, const std::vector<LinearGaussianPolicy>& psi,
+                                                std::uint64_t noise_seed, bool noise) {
+  return std::make_unique<PsiController>(layout, psi, noise_seed, noise);
+}
+
+std::unique_ptr<Controller> make_pi_controller(const ParamLayout& layout, std::shared_ptr<const PsdPolicy> policy) {
+  return std::make_unique<OptimizerController>(layout, make_psd(std::move(policy)));
+}
+
+std::unique_ptr<Controller> make_momentum_controller(const ParamLayout& layout, MomentumOptions options) {
+  return std::make_unique<OptimizerController>(layout, std::make_unique<Momentum>(options));
+}
+
+}  // namespace l2o::gps

@@ -1,0 +1,188 @@
+#include "l2o/gps/rollout.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <numeric>
+
+#include "l2o/core/error.hpp"
+#include "l2o/core/rng.hpp"
+
+namespace l2o::gps {
+
+RolloutTask::RolloutTask(const MlpTask& task, int batch, int horizon, Index cost_examples,
+                         std::uint64_t cost_subset_seed)
+    : task_(&task), batch_(batch), horizon_(horizon) {
+  if (batch < 1) throw Error(fmt::format("--batch: must be >= 1 (got {})", batch));
+  if (horizon < 1) throw Error(fmt::format("--horizon: must be >= 1 (got {})", horizon));
+  const Index n = task.train_count();
+  cost_set_.resize(static_cast<std::size_t>(n));
+  std::iota(cost_set_.begin(), cost_set_.end(), Index{0});
+  if (cost_examples > 0 && cost_examples < n) {
+    Rng rng(cost_subset_seed, "gps-cost-subset");
+    rng.shuffle(cost_set_.begin(), cost_set_.end());
+    cost_set_.resize(static_cast<std::size_t>(cost_examples));
+    std::sort(cost_set_.begin(), cost_set_.end());
+  }
+}
+
+double RolloutTask::true_objective(const Vec& x, Vec* grad) const {
+  if (cost_count() == task_->train_count()) return task_->objective(x, grad);
+  return task_->loss_grad(x, cost_set_, grad);
+}
+
+void gps_state_rows(const Vec& x, const Vec& true_grad, const StateFeatures& phi, const std::vector<Index>& coords,
+                    Mat& out) {
+  const Index n = static_cast<Index>(coords.size());
+  Mat f;
+  phi.compute(coords, f);
+  out.resize(n, 2 + f.rows());
+  for (Index i = 0; i < n; ++i) {
+    out(i, 0) = x[coords[static_cast<std::size_t>(i)]];
+    out(i, 1) = true_grad[coords[static_cast<std::size_t>(i)]];
+  }
+  out.rightCols(f.rows()) = f.transpose();
+}
+
+void gps_state_rows(const Vec& x, const Vec& true_grad, const StateFeatures& phi, const CoordinateGroup& group,
+                    Mat& out) {
+  Mat f;
+  phi.compute(group, f);
+  out.resize(group.size(), 2 + f.rows());
+  out.col(0) = x.segment(group.offset, group.size());
+  out.col(1) = true_grad.segment(group.offset, group.size());
+  out.rightCols(f.rows()) = f.transpose();
+}
+
+double TrajectoryRecord::meta_loss() const {
+  if (diverged) return std::numeric_limits<double>::infinity();
+  double s = 0.0;
+  for (std::size_t t = 1; t < objective.size(); ++t) s += objective[t];
+  return s;
+}
+
+TrajectorySeeds trajectory_seeds(std::uint64_t seed, const std::string& batch, Index n) {
+  const std::uint64_t base = derive_seed(derive_seed(seed, "gps-" + batch), fmt::format("trajectory-{}", n));
+  return {derive_seed(base, "init"), derive_seed(base, "minibatch"), derive_seed(base, "coords")};
+}
+
+std::vector<TrajectorySeeds> batch_seeds(std::uint64_t seed, const std::string& batch, Index count) {
+  std::vector<TrajectorySeeds> s;
+  for (Index n = 0; n < count; ++n) s.push_back(trajectory_seeds(seed, batch, n));
+  return s;
+}
+
+namespace {
+
+// m coordinates of the group drawn without replacement (all if m >= size), sorted.
+std::vector<Index> sample_coords(const CoordinateGroup& g, Index m, Rng& rng) {
+  std::vector<Index> all(static_cast<std::size_t>(g.size()));
+  std::iota(all.begin(), all.end(), g.offset);
+  if (m < g.size()) {
+    for (Index i = 0; i < m; ++i) std::swap(all[static_cast<std::size_t>(i)],
+                                            all[static_cast<std::size_t>(i + static_cast<Index>(rng.below(
+                                                                                    static_cast<std::uint64_t>(g.size() - i))))]);
+    all.resize(static_cast<std::size_t>(m));
+    std::sort(all.begin(), all.end());
+  }
+  return all;
+}
+
+}  // namespace
+
+TrajectoryRecord rollout(const RolloutTask& rt, const FeatureConfig& obs_features, const FeatureConfig& state_features,
+                         Controller& controller, const TrajectorySeeds& seeds, const RecordOptions& record) {
+  const MlpTask& task = rt.task();
+  const ParamLayout& layout = rt.layout();
+  const Index T = rt.horizon();
+  const std::size_t G = layout.groups.size();
+  TrajectoryRecord r;
+  r.curvature = CurvatureData(static_cast<Index>(G), T, 1);
+  if (record.record) {
+    Rng crng(seeds.coords, "coords");
+    r.coords.resize(G);
+    r.states.assign(G, {});
+    r.actions.assign(G, {});
+    r.obs.assign(G, {});
+    for (std::size_t g = 0; g < G; ++g) r.coords[g] = sample_coords(layout.groups[g], record.coordinates_per_group, crng);
+  }
+  Vec x = task.initial_params(seeds.init);
+  MinibatchSampler sampler(task.train_count(), rt.batch(), seeds.minibatch);
+  ObservationFeatures psi(obs_features, layout.dim);
+  StateFeatures phi(state_features, layout.dim);
+  Vec mgrad(layout.dim), tgrad(layout.dim), delta(layout.dim);
+  double f = rt.true_objective(x, &tgrad);
+  r.objective.push_back(f);
+  Mat rows, o;
+  for (Index t = 0; t <= T; ++t) {
+    const double mloss = task.loss_grad(x, sampler.next(), &mgrad);
+    if (!std::isfinite(mloss) || !mgrad.allFinite() || !std::isfinite(f) || !tgrad.allFinite()) {
+      r.diverged = true;
+      r.divergence = fmt::format("non-finite loss or gradient at step {}", t);
+      return r;
+    }
+    psi.observe(x, mloss, mgrad);
+    phi.observe(x, mloss, mgrad);
+    if (record.record)
+      for (std::size_t g = 0; g < G; ++g) {
+        gps_state_rows(x, tgrad, phi, r.coords[g], rows);
+        r.states[g].push_back(rows);
+        if (t < T) {
+          psi.compute(r.coords[g], o);
+          r.obs[g].push_back(o);
+        }
+      }
+    if (t == T) break;
+    const StepView view{t, x, mloss, mgrad, f, tgrad, psi, phi};
+    controller.act(view, delta);
+    if (delta.size() != layout.dim || !delta.allFinite()) {
+      r.diverged = true;
+      r.divergence = fmt::format("non-finite step at step {}", t);
+      return r;
+    }
+    if (record.record)
+      for (std::size_t g = 0; g < G; ++g) {
+        Mat a(static_cast<Index>(r.coords[g].size()), 1);
+        for (std::size_t i = 0; i < r.coords[g].size(); ++i) a(static_cast<Index>(i), 0) = delta[r.coords[g][i]];
+        r.actions[g].push_back(a);
+      }
+    const Vec g_before = tgrad;
+    const double f_before = f;
+    x += delta;
+    f = rt.true_objective(x, &tgrad);
+    r.objective.push_back(f);
+    if (!std::isfinite(f)) {
+      r.diverged = true;
+      r.divergence = fmt::format("non-finite true objective after step {}", t);
+      return r;
+    }
+    r.curvature.record(layout, t, 0, f_before, f, g_before, delta);
+  }
+  return r;
+}
+
+std::vector<TrajectoryRecord> rollout_batch(const RolloutTask& task, const FeatureConfig& obs_features,
+                                            const FeatureConfig& state_features, const ControllerFactory& factory,
+                                            const std::vector<TrajectorySeeds>& seeds, const RecordOptions& record) {
+  const Index N = static_cast<Index>(seeds.size());
+  std::vector<TrajectoryRecord> out(static_cast<std::size_t>(N));
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(N));
+#pragma omp parallel for schedule(dynamic, 1)
+  for (Index n = 0; n < N; ++n) {
+    try {
+      auto c = factory(n);
+      out[static_cast<std::size_t>(n)] =
+          rollout(task, obs_features, state_features, *c, seeds[static_cast<std::size_t>(n)], record);
+    } catch (...) {
+      errors[static_cast<std::size_t>(n)] = std::current_exception();
+    }
+  }
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return out;
+}
+
+}  // namespace l2o::gps

@@ -1,0 +1,213 @@
+// The assembled Convolutional-GPS meta-trainer of PSD on a tiny task (a 4-6-3 net on synthetic
+// data, short horizon, an 8-cell LSTM): rollouts are deterministic for a seed whatever the thread
+// count, the loop lowers the meta-loss of pi, a resumed run equals an uninterrupted one, and the
+// pieces the assembly adds (config, regression) do what they claim.
+#include <gtest/gtest.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <cmath>
+#include <iostream>
+
+#include "l2o/core/error.hpp"
+#include "l2o/gps/controllers.hpp"
+#include "l2o/gps/meta_train_config.hpp"
+#include "l2o/gps/policy_regression.hpp"
+#include "l2o/gps/psd_gps_trainer.hpp"
+#include "l2o/gps/rollout.hpp"
+#include "support/synthetic_data.hpp"
+
+namespace l2o::gps {
+namespace {
+
+const MlpTask& tiny_task() {
+  static const ProjectedDataset data = test_support::synthetic_dataset(4, 3, 300, 50, 11, 1.0);
+  static const MlpTask task(data, MlpConfig{{4, 6, 3}, Activation::Relu, 0.0, 1.0}, 300, 0);
+  return task;
+}
+
+PsdMetaTrainConfig tiny_config() {
+  PsdMetaTrainConfig c;
+  c.batch = 16;
+  c.cost_examples = 0;
+  c.state_upper = 2;
+  c.eval_trajectories = 3;
+  c.gps.sampling.horizon = 20;
+  c.gps.sampling.trajectories = 6;
+  c.gps.sampling.coordinates_per_group = 8;
+  c.gps.sampling.iterations = 3;
+  c.gps.sampling.initial_action_variance = 1e-4;
+  c.gps.dynamics_prior.max_clusters = 2;
+  c.gps.dynamics_prior.max_iterations = 10;
+  c.gps.policy_prior.max_clusters = 2;
+  c.gps.policy_prior.max_iterations = 10;
+  c.gps.badmm.inner_iterations = 2;
+  c.regression.epochs = 4;
+  c.regression.init_epochs = 30;
+  c.regression.truncation = 10;
+  c.regression.learning_rate = 3e-3;
+  c.init.lr = 0.1;
+  c.init.momentum = 0.9;
+  c.arch.layers = {8};
+  return c;
+}
+
+TEST(PsdGpsRollout, DeterministicForASeedWhateverTheThreadCount) {
+  const MlpTask& task = tiny_task();
+  const PsdMetaTrainConfig c = tiny_config();
+  RolloutTask rt(task, c.batch, c.gps.sampling.horizon, 0, 1);
+  const Index dX = c.state_dim();
+  std::vector<LinearGaussianPolicy> psi;
+  for (std::size_t g = 0; g < task.layout().groups.size(); ++g) {
+    Mat K = Mat::Zero(1, dX);
+    K(0, PsdMetaTrainConfig::kGradIndex) = -0.5;
+    psi.push_back(LinearGaussianPolicy::constant(c.gps.sampling.horizon, K, Vec::Zero(1), Mat::Constant(1, 1, 1e-4)));
+  }
+  const auto seeds = batch_seeds(5, "test", 4);
+  auto run = [&] {
+    return rollout_batch(
+        rt, c.features, c.state_features(),
+        [&](Index n) { return make_psi_controller(task.layout(), psi, 100 + static_cast<std::uint64_t>(n)); }, seeds,
+        RecordOptions{true, 8});
+  };
+#ifdef _OPENMP
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(1);
+#endif
+  const auto a = run();
+#ifdef _OPENMP
+  omp_set_num_threads(3);
+#endif
+  const auto b = run();
+#ifdef _OPENMP
+  omp_set_num_threads(before);
+#endif
+  ASSERT_EQ(a.size(), 4u);
+  for (std::size_t n = 0; n < a.size(); ++n) {
+    ASSERT_FALSE(a[n].diverged);
+    EXPECT_EQ(a[n].objective, b[n].objective);
+    EXPECT_EQ(a[n].coords, b[n].coords);
+    for (std::size_t g = 0; g < a[n].states.size(); ++g) {
+      ASSERT_EQ(a[n].states[g].size(), 21u);
+      ASSERT_EQ(a[n].actions[g].size(), 20u);
+      for (std::size_t t = 0; t < a[n].actions[g].size(); ++t) EXPECT_EQ(a[n].actions[g][t], b[n].actions[g][t]);
+      EXPECT_EQ(a[n].states[g].back(), b[n].states[g].back());
+    }
+  }
+  // Different trajectories get different initialisations and noise.
+  EXPECT_NE(a[0].objective[0], a[1].objective[0]);
+  // The recorded state holds the iterate and the true gradient of the recorded coordinates.
+  Vec grad;
+  const Vec x0 = task.initial_params(seeds[0].init);
+  rt.true_objective(x0, &grad);
+  const Index j = a[0].coords[0][0];
+  EXPECT_DOUBLE_EQ(a[0].states[0][0](0, 0), x0[j]);
+  EXPECT_DOUBLE_EQ(a[0].states[0][0](0, 1), grad[j]);
+  // ... and the step is the mean action plus noise: gain -0.5 on the gradient.
+  EXPECT_NEAR(a[0].actions[0][0](0, 0), -0.5 * grad[j], 0.05);
+}
+
+TEST(PsdGpsRegression, FitsAKnownStepRule) {
+  // Targets: step = -0.02 * O2 (a scaled normalised gradient); the LSTM must learn it.
+  PsdPolicyConfig pc;
+  pc.arch.layers = {8};
+  pc.arch.sharing = PolicySharing::Shared;
+  pc.arch.output_scale = 0.02;
+  PsdPolicy policy = PsdPolicy::fresh(pc, 3);
+  Rng rng(9);
+  RegressionSet s;
+  s.net = PolicyNet::Shared;
+  const Index T = 15, B = 40;
+  s.weight = Vec::Ones(T);
+  for (Index t = 0; t < T; ++t) {
+    Mat o(3, B);
+    for (Index i = 0; i < o.size(); ++i) o.data()[i] = rng.normal();
+    s.obs.push_back(o);
+    s.target.push_back(-0.02 * o.row(1));
+  }
+  RegressionOptions ro;
+  ro.truncation = 5;
+  ro.learning_rate = 1e-2;
+  PolicyRegressor reg(ro);
+  const double first = reg.train(policy, {&s}, 1, 1).front();
+  const double last = reg.train(policy, {&s}, 60, 2).front();
+  EXPECT_LT(last, 0.05 * first);
+  const auto pred = policy_mean_actions(policy, PolicyNet::Shared, s.obs);
+  double err = 0.0, ref = 0.0;
+  for (Index t = 0; t < T; ++t) {
+    err += (pred[static_cast<std::size_t>(t)].transpose() - s.target[static_cast<std::size_t>(t)]).squaredNorm();
+    ref += s.target[static_cast<std::size_t>(t)].squaredNorm();
+  }
+  EXPECT_LT(err, 0.1 * ref);
+}
+
+TEST(PsdGpsConfig, JsonRoundTripAndErrorsNameTheField) {
+  PsdMetaTrainConfig c = tiny_config();
+  const PsdMetaTrainConfig back = PsdMetaTrainConfig::from_json(c.to_json());
+  EXPECT_EQ(back.to_json(), c.to_json());
+  EXPECT_EQ(back.state_dim(), 2 + 3 * 3);
+  nlohmann::json j = c.to_json();
+  j["regression"]["truncaton"] = 5;
+  try {
+    PsdMetaTrainConfig::from_json(j);
+    FAIL() << "unknown key accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("regression.truncaton"), std::string::npos) << e.what();
+  }
+  j = c.to_json();
+  j["regression"]["truncation"] = 0;
+  EXPECT_THROW(PsdMetaTrainConfig::from_json(j), Error);
+}
+
+TEST(PsdGpsTrainer, LowersTheMetaLossOfPiAndResumesExactly) {
+  const MlpTask& task = tiny_task();
+  const PsdMetaTrainConfig c = tiny_config();
+
+  PsdGpsTrainer full(task, c, 4);
+  const InitReport init = full.initialise();
+  EXPECT_TRUE(std::isfinite(init.pi_meta_loss));
+  EXPECT_TRUE(std::isfinite(init.momentum_meta_loss));
+  const nlohmann::json after_init = full.checkpoint();
+  std::vector<double> pi_loss;
+  nlohmann::json after_one;
+  while (!full.finished()) {
+    const IterationReport r = full.run_iteration();
+    pi_loss.push_back(r.pi_meta_loss);
+    EXPECT_TRUE(std::isfinite(r.psi_meta_loss));
+    ASSERT_EQ(r.groups.size(), 4u);
+    for (const auto& g : r.groups) {
+      EXPECT_GT(g.kl_step, 0.0);
+      EXPECT_LE(g.kl_step, 1.2 * g.epsilon);
+    }
+    if (full.iterations_done() == 1) after_one = full.checkpoint();
+  }
+  ASSERT_EQ(pi_loss.size(), 3u);
+  std::cout << "meta-loss: momentum " << init.momentum_meta_loss << ", pre-trained pi " << init.pi_meta_loss
+            << ", pi after iterations 1..3: " << pi_loss[0] << " " << pi_loss[1] << " " << pi_loss[2] << "\n";
+  // The meta-loss of pi falls from the first iteration to the last.
+  EXPECT_LT(pi_loss.back(), pi_loss.front()) << pi_loss[0] << " " << pi_loss[1] << " " << pi_loss[2];
+
+  // Resume after iteration 1 (through JSON text, as on disk): the same result bit for bit.
+  PsdGpsTrainer resumed(task, c, 4);
+  resumed.restore(nlohmann::json::parse(after_one.dump()), "test checkpoint");
+  EXPECT_EQ(resumed.iterations_done(), 1);
+  while (!resumed.finished()) resumed.run_iteration();
+  EXPECT_EQ(resumed.policy().params(), full.policy().params());
+  for (std::size_t g = 0; g < full.guiding_policies().size(); ++g)
+    for (Index t = 0; t < c.gps.sampling.horizon; ++t) {
+      EXPECT_EQ(resumed.guiding_policies()[g].K[static_cast<std::size_t>(t)],
+                full.guiding_policies()[g].K[static_cast<std::size_t>(t)]);
+      EXPECT_EQ(resumed.guiding_policies()[g].cov[static_cast<std::size_t>(t)],
+                full.guiding_policies()[g].cov[static_cast<std::size_t>(t)]);
+    }
+  EXPECT_EQ(resumed.history().back().pi_meta_loss, full.history().back().pi_meta_loss);
+
+  // A checkpoint of another seed is refused.
+  PsdGpsTrainer other(task, c, 5);
+  EXPECT_THROW(other.restore(after_init, "test checkpoint"), Error);
+}
+
+}  // namespace
+}  // namespace l2o::gps
