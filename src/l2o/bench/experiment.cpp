@@ -1,0 +1,184 @@
+#include "l2o/bench/experiment.hpp"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "l2o/bench/parallel.hpp"
+#include "l2o/core/error.hpp"
+#include "l2o/core/progress.hpp"
+#include "l2o/optim/train_loop.hpp"
+#include "l2o/task/mlp_task.hpp"
+
+namespace l2o {
+
+const std::vector<ExperimentDef>& experiment_catalog() {
+  static const std::vector<std::string> test_sets{"tfd", "cifar10", "cifar100"};
+  static const std::vector<ExperimentDef> catalog{
+      {"fig1", "LM17 Figure 1: the meta-training architecture on the test data sets", 48, {48}, 64, 400, test_sets},
+      {"fig2", "LM17 Figure 2: a larger net (about 8x the parameters)", 100, {200}, 64, 400, test_sets},
+      {"fig3", "LM17 Figure 3: smaller minibatches (noisier gradients)", 48, {48}, 10, 400, test_sets},
+      {"fig4", "LM17 Figure 4: larger net and smaller minibatches", 100, {200}, 10, 400, test_sets},
+      {"fig5", "LM17 Figure 5: twice the meta-training horizon", 100, {200}, 64, 800, test_sets},
+      {"mnist", "the meta-training task itself (MNIST, 48-48-10)", 48, {48}, 64, 400, {"mnist"}},
+      {"fashion-mnist", "Fashion-MNIST with the meta-training architecture", 48, {48}, 64, 400, {"fashion-mnist"}},
+  };
+  return catalog;
+}
+
+std::vector<std::string> experiment_names() {
+  std::vector<std::string> names;
+  for (const auto& e : experiment_catalog()) names.push_back(e.name);
+  names.push_back("all");
+  return names;
+}
+
+std::vector<ExperimentDef> select_experiments(const std::string& name) {
+  if (name == "all") return experiment_catalog();
+  for (const auto& e : experiment_catalog())
+    if (e.name == name) return {e};
+  throw Error(fmt::format("--experiment: unknown experiment '{}' (known: {})", name, fmt::join(experiment_names(), ", ")));
+}
+
+std::vector<std::string> benchmark_dataset_names() {
+  std::vector<std::string> names;
+  for (const auto& e : experiment_catalog())
+    for (const auto& d : e.datasets)
+      if (std::find(names.begin(), names.end(), d) == names.end()) names.push_back(d);
+  return names;
+}
+
+std::string PanelSpec::arch_template() const {
+  // Appended piecewise: GCC 12 gives a spurious -Wrestrict for "-" + std::to_string(h).
+  std::string s = std::to_string(width);
+  for (int h : hidden) {
+    s += '-';
+    s += std::to_string(h);
+  }
+  s += "-p";
+  return s;
+}
+
+std::vector<int> PanelSpec::arch(int classes) const {
+  std::vector<int> a{width};
+  a.insert(a.end(), hidden.begin(), hidden.end());
+  a.push_back(classes);
+  return a;
+}
+
+std::vector<PanelSpec> panels_of(const std::vector<ExperimentDef>& experiments,
+                                 const std::vector<std::string>& dataset_filter) {
+  std::vector<std::string> used;
+  for (const auto& e : experiments) used.insert(used.end(), e.datasets.begin(), e.datasets.end());
+  for (const auto& d : dataset_filter)
+    if (std::find(used.begin(), used.end(), d) == used.end())
+      throw Error(fmt::format("--datasets: data set '{}' is not part of the selected experiments (they use: {})", d,
+                              fmt::join(benchmark_dataset_names(), ", ")));
+  std::vector<PanelSpec> panels;
+  for (const auto& e : experiments)
+    for (const auto& d : e.datasets) {
+      if (!dataset_filter.empty() && std::find(dataset_filter.begin(), dataset_filter.end(), d) == dataset_filter.end())
+        continue;
+      panels.push_back({e.name, d, e.width, e.hidden, e.batch, e.iters});
+    }
+  return panels;
+}
+
+std::string PanelResult::file_stem() const {
+  return fmt::format("{}_{}{}", spec.experiment, spec.dataset, tuning == "per-task" ? "_per-task" : "");
+}
+
+PanelResult run_panel(const PanelSpec& spec, const ProjectedDataset& data, const std::vector<BenchEntry>& optimizers,
+                      const BenchSettings& settings, bool progress) {
+  if (settings.seeds < 1) throw Error(fmt::format("--seeds: must be >= 1 (got {})", settings.seeds));
+  if (data.width != spec.width)
+    throw Error(fmt::format("panel {} {}: the data are projected to width {}, the panel needs {}", spec.experiment,
+                            spec.dataset, data.width, spec.width));
+  const auto start = std::chrono::steady_clock::now();
+  PanelResult panel;
+  panel.spec = spec;
+  panel.dataset_display = data.display_name.empty() ? data.name : data.display_name;
+  panel.arch = spec.arch(data.num_classes);
+  panel.eval_every = settings.eval_every;
+  for (int s = 0; s < settings.seeds; ++s) panel.seeds.push_back(settings.first_seed + static_cast<std::uint64_t>(s));
+
+  MlpConfig config;
+  config.arch = panel.arch;
+  const MlpTask task(data, config, settings.train_size, settings.subset_seed);
+  panel.train_examples = static_cast<long>(task.train_count());
+
+  // Build each optimizer once up front: bad names, hyper-parameters or policy files fail here,
+  // before any run, and hyperparams() gives the values actually used.
+  panel.optimizers.resize(optimizers.size());
+  for (std::size_t o = 0; o < optimizers.size(); ++o) {
+    OptimizerOutcome& out = panel.optimizers[o];
+    out.label = optimizers[o].label;
+    out.kind = optimizers[o].spec.name;
+    out.hyper = make_optimizer(optimizers[o].spec)->hyperparams();
+    out.runs.resize(panel.seeds.size());
+    out.test_accuracy.assign(panel.seeds.size(), std::numeric_limits<double>::quiet_NaN());
+  }
+
+  const std::size_t n_seeds = panel.seeds.size();
+  Progress bar(fmt::format("{} {}", spec.experiment, spec.dataset), static_cast<long>(optimizers.size() * n_seeds));
+  parallel_for(
+      optimizers.size() * n_seeds, settings.jobs,
+      [&](std::size_t i) {
+        const std::size_t o = i / n_seeds, s = i % n_seeds;
+        OptimizerPtr opt = make_optimizer(optimizers[o].spec);
+        RunOptions ro;
+        ro.iters = spec.iters;
+        ro.batch = spec.batch;
+        ro.seed = panel.seeds[s];
+        ro.eval_every = settings.eval_every;
+        const RunResult r = run_optimizer(task, *opt, ro);
+        RunCurve curve = curve_from_result(r);
+        mark_blow_up(curve, settings.divergence_factor);
+        if (!curve.diverged) panel.optimizers[o].test_accuracy[s] = r.test_accuracy;
+        panel.optimizers[o].runs[s] = std::move(curve);
+      },
+      [&](std::size_t done) {
+        if (progress) bar.update(static_cast<long>(done));
+      });
+  bar.finish();
+  summarize_panel(panel, settings.reference);
+  panel.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return panel;
+}
+
+void summarize_panel(PanelResult& panel, const std::string& reference) {
+  const int iters = panel.spec.iters;
+  std::vector<RankKey> keys;
+  for (auto& o : panel.optimizers) {
+    o.meta_losses.clear();
+    std::vector<double> finals;
+    o.diverged_runs = 0;
+    for (const auto& r : o.runs) {
+      o.meta_losses.push_back(curve_meta_loss(r, iters));
+      if (r.diverged)
+        ++o.diverged_runs;
+      else
+        finals.push_back(r.objective.back());
+    }
+    o.stats = aggregate_curves(o.runs);
+    o.final_objective = mean_std(finals);
+    o.final_objective_median = quantile(finals, 0.5);
+    o.meta_loss = mean_std(o.meta_losses);  // the infinite (diverged) values are left out
+    keys.push_back({o.diverged_runs, o.meta_loss.mean});
+  }
+  const std::vector<int> ranks = rank_by_meta_loss(keys);
+  const OptimizerOutcome* ref = nullptr;
+  for (const auto& o : panel.optimizers)
+    if (o.label == reference) ref = &o;
+  for (std::size_t i = 0; i < panel.optimizers.size(); ++i) {
+    OptimizerOutcome& o = panel.optimizers[i];
+    o.rank = ranks[i];
+    o.has_reference = ref != nullptr;
+    o.speedup = ref ? speedup_over(ref->stats, iters, o.final_objective.mean, iters) : Speedup{};
+  }
+}
+}  // namespace l2o

@@ -1,0 +1,217 @@
+#include "l2o/bench/tune.hpp"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "l2o/bench/curve_stats.hpp"
+#include "l2o/bench/optimizer_factory.hpp"
+#include "l2o/bench/parallel.hpp"
+#include "l2o/core/error.hpp"
+#include "l2o/core/progress.hpp"
+#include "l2o/optim/train_loop.hpp"
+
+namespace l2o {
+
+std::vector<double> half_decade_grid(double lo, double hi) {
+  if (!(lo > 0.0) || !(hi >= lo)) throw Error(fmt::format("step-size grid: need 0 < lo <= hi (got {}, {})", lo, hi));
+  // Exponents k/2 with a small tolerance so that 1e-5 and 10 themselves are included.
+  const int k_lo = static_cast<int>(std::ceil(2.0 * std::log10(lo) - 1e-9));
+  const int k_hi = static_cast<int>(std::floor(2.0 * std::log10(hi) + 1e-9));
+  std::vector<double> grid;
+  for (int k = k_lo; k <= k_hi; ++k) grid.push_back(std::pow(10.0, k / 2.0));
+  return grid;
+}
+
+std::vector<nlohmann::json> tuning_grid(const TunableKeys& keys, const TuneSettings& settings) {
+  if (keys.step_size.empty()) throw Error("tuning grid: the optimizer has no step-size hyper-parameter");
+  std::vector<nlohmann::json> grid;
+  const std::vector<double> moms = keys.momentum.empty() ? std::vector<double>{0.0} : settings.momenta;
+  for (double m : moms)
+    for (double lr : settings.step_sizes) {
+      nlohmann::json h = nlohmann::json::object();
+      h[keys.step_size] = lr;
+      if (!keys.momentum.empty()) h[keys.momentum] = m;
+      grid.push_back(std::move(h));
+    }
+  return grid;
+}
+
+bool TuneResult::all_diverged() const {
+  for (const auto& p : grid)
+    if (p.diverged_runs < static_cast<int>(p.meta_losses.size())) return false;
+  return true;
+}
+
+std::vector<TuneResult> tune_grid(const std::vector<TuneJob>& jobs, const TuneSettings& settings,
+                                  const TrialFn& trial, bool progress) {
+  if (settings.seeds < 1) throw Error(fmt::format("--seeds: must be >= 1 (got {})", settings.seeds));
+  // Flatten (job, grid point, seed) so that the threads share one queue.
+  struct Cell {
+    std::size_t job, point;
+    int seed_index;
+  };
+  std::vector<Cell> cells;
+  std::vector<TuneResult> results(jobs.size());
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    results[j].optimizer = jobs[j].optimizer;
+    results[j].grid.resize(jobs[j].grid.size());
+    for (std::size_t p = 0; p < jobs[j].grid.size(); ++p) {
+      results[j].grid[p].hyper = jobs[j].grid[p];
+      results[j].grid[p].meta_losses.assign(static_cast<std::size_t>(settings.seeds), 0.0);
+      for (int s = 0; s < settings.seeds; ++s) cells.push_back({j, p, s});
+    }
+  }
+  std::vector<TrialOutcome> outcomes(cells.size());
+  Progress bar("tune", static_cast<long>(cells.size()));
+  parallel_for(
+      cells.size(), settings.jobs,
+      [&](std::size_t i) {
+        const Cell& c = cells[i];
+        outcomes[i] = trial(jobs[c.job].optimizer, jobs[c.job].grid[c.point],
+                            settings.first_seed + static_cast<std::uint64_t>(c.seed_index));
+      },
+      [&](std::size_t done) {
+        if (progress) bar.update(static_cast<long>(done), fmt::format("{} runs", done));
+      });
+  bar.finish();
+
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    GridPoint& gp = results[cells[i].job].grid[cells[i].point];
+    gp.meta_losses[static_cast<std::size_t>(cells[i].seed_index)] = outcomes[i].meta_loss;
+    if (outcomes[i].diverged) {
+      ++gp.diverged_runs;
+      gp.divergences.push_back(outcomes[i].divergence);
+    }
+  }
+  for (auto& r : results) {
+    std::vector<RankKey> keys;
+    for (auto& gp : r.grid) {
+      const MeanStd ms = mean_std(gp.meta_losses);  // infinite (diverged) values are left out
+      gp.meta_loss_mean = ms.mean;
+      gp.meta_loss_std = ms.std;
+      keys.push_back({gp.diverged_runs, gp.meta_loss_mean});
+    }
+    const std::vector<int> ranks = rank_by_meta_loss(keys);
+    r.best = 0;
+    for (std::size_t p = 1; p < ranks.size(); ++p)
+      if (ranks[p] < ranks[r.best]) r.best = p;
+  }
+  return results;
+}
+
+TrialOutcome run_trial(const MlpTask& task, const std::string& optimizer, const nlohmann::json& hyper,
+                       std::uint64_t seed, const TuneSettings& settings) {
+  OptimizerPtr opt = make_optimizer({optimizer, hyper, ""});
+  RunOptions ro;
+  ro.iters = settings.iters;
+  ro.batch = settings.batch;
+  ro.seed = seed;
+  ro.eval_every = settings.eval_every;
+  const RunResult result = run_optimizer(task, *opt, ro);
+  RunCurve curve = curve_from_result(result);
+  mark_blow_up(curve, settings.divergence_factor);
+  return {curve_meta_loss(curve, settings.iters), curve.diverged, curve.divergence};
+}
+
+std::vector<TuneResult> tune_on_task(const MlpTask& task, const std::vector<std::string>& optimizers,
+                                     const TuneSettings& settings, bool progress) {
+  std::vector<TuneJob> jobs;
+  for (const auto& name : optimizers) {
+    if (is_learned_optimizer(name))
+      throw Error(fmt::format("--optimizers: '{}' is a learned optimizer; only hand-designed ones are tuned", name));
+    if (!is_hand_designed(name))
+      throw Error(fmt::format("--optimizers: unknown optimizer '{}' (known: {})", name,
+                              fmt::join(known_optimizer_names(), ", ")));
+    jobs.push_back({name, tuning_grid(tunable_keys(name), settings)});
+  }
+  // Fail on bad hyper-parameters before any run starts.
+  for (const auto& j : jobs)
+    for (const auto& h : j.grid) make_optimizer({j.optimizer, h, ""});
+  return tune_grid(
+      jobs, settings,
+      [&](const std::string& name, const nlohmann::json& hyper, std::uint64_t seed) {
+        return run_trial(task, name, hyper, seed, settings);
+      },
+      progress);
+}
+
+namespace {
+// JSON has no infinity: diverged meta-losses are written as null.
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+}  // namespace
+
+nlohmann::json tune_results_json(const std::vector<TuneResult>& results) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& r : results) {
+    nlohmann::json grid = nlohmann::json::array();
+    for (const auto& gp : r.grid) {
+      nlohmann::json losses = nlohmann::json::array();
+      for (double v : gp.meta_losses) losses.push_back(finite_or_null(v));
+      grid.push_back({{"hyper", gp.hyper},
+                      {"meta_loss_mean", finite_or_null(gp.meta_loss_mean)},
+                      {"meta_loss_std", finite_or_null(gp.meta_loss_std)},
+                      {"diverged_runs", gp.diverged_runs},
+                      {"meta_losses", losses}});
+    }
+    const GridPoint& best = r.grid.at(r.best);
+    nlohmann::json entry{{"hyper", best.hyper},
+                         {"meta_loss_mean", finite_or_null(best.meta_loss_mean)},
+                         {"meta_loss_std", finite_or_null(best.meta_loss_std)},
+                         {"diverged_runs", best.diverged_runs},
+                         {"grid", grid}};
+    if (r.all_diverged()) entry["warning"] = "every grid point diverged at least once; the first point was kept";
+    out[r.optimizer] = entry;
+  }
+  return out;
+}
+
+nlohmann::json tune_settings_json(const TuneSettings& s, nlohmann::json task) {
+  std::vector<std::uint64_t> seeds;
+  for (int i = 0; i < s.seeds; ++i) seeds.push_back(s.first_seed + static_cast<std::uint64_t>(i));
+  nlohmann::json out = task.is_object() ? std::move(task) : nlohmann::json::object();
+  out["batch"] = s.batch;
+  out["iters"] = s.iters;
+  out["seeds"] = seeds;
+  out["eval_every"] = s.eval_every;
+  out["divergence_factor"] = s.divergence_factor;
+  out["step_sizes"] = s.step_sizes;
+  out["momenta"] = s.momenta;
+  out["criterion"] =
+      "mean over seeds of the meta-loss sum_{t=1..iters} f(x_t) (true objective, linearly interpolated between "
+      "evaluated iterations); grid points with diverged runs (non-finite values, or an objective above "
+      "divergence_factor x its initial value) rank last";
+  return out;
+}
+
+void write_tuned_file(const std::string& path, const std::vector<TuneResult>& results, const nlohmann::json& settings,
+                      const std::string& command) {
+  nlohmann::json optimizers = nlohmann::json::object();
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    // Keep the other optimizers' entries when they were tuned under the same settings.
+    try {
+      const TunedTable old = TunedTable::load(path);
+      if (old.json().value("settings", nlohmann::json()) == settings) optimizers = old.json()["optimizers"];
+    } catch (const Error&) {
+      // An unreadable or foreign file is replaced.
+    }
+  }
+  nlohmann::json fresh = tune_results_json(results);
+  for (auto& [name, entry] : fresh.items()) {
+    entry["command"] = command;
+    optimizers[name] = entry;
+  }
+  const nlohmann::json doc{{"command", command}, {"settings", settings}, {"optimizers", optimizers}};
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  std::ofstream out(path);
+  if (!out) throw Error(fmt::format("--out: cannot write '{}'", path));
+  out << doc.dump(2) << "\n";
+  if (!out) throw Error(fmt::format("--out: error while writing '{}'", path));
+}
+}  // namespace l2o

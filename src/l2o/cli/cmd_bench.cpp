@@ -1,0 +1,173 @@
+// `l2o bench`: the experiments of LM17 §4 with every optimizer and seed; writes CSVs,
+// summary.json, plots and report.md into --out.
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <memory>
+#include <optional>
+
+#include "l2o/bench/bench_run.hpp"
+#include "l2o/bench/optimizer_factory.hpp"
+#include "l2o/bench/parallel.hpp"
+#include "l2o/cli/commands.hpp"
+#include "l2o/cli/common_options.hpp"
+#include "l2o/core/error.hpp"
+
+#ifndef L2O_SOURCE_DIR
+#define L2O_SOURCE_DIR "."
+#endif
+
+namespace l2o::cli {
+
+namespace {
+// A shell word: quoted only when needed.
+std::string shell_word(const std::string& s) {
+  const bool plain = !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                                       "-_./,=:+@%") == std::string::npos;
+  if (plain) return s;
+  std::string out = "'";
+  for (char c : s) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+}  // namespace
+
+// "l2o <subcommand> --flag value ..." with the flags the user gave, in declaration order, so that
+// results files can say how to reproduce them.
+std::string reproducible_command(const CLI::App& cmd) {
+  std::string s = "l2o " + cmd.get_name();
+  for (const CLI::Option* opt : cmd.get_options()) {
+    if (opt->count() == 0 || opt->get_name() == "--help" || opt->get_name() == "-h") continue;
+    if (opt->get_type_size() == 0) {  // a flag
+      s += " " + opt->get_name();
+      continue;
+    }
+    const auto& values = opt->results();
+    if (opt->get_items_expected_max() > 1) {  // a list: one flag with comma-joined values or repeated
+      if (opt->get_delimiter() == ',') {
+        s += " " + opt->get_name() + " " + shell_word(fmt::format("{}", fmt::join(values, ",")));
+        continue;
+      }
+      for (const auto& v : values) s += " " + opt->get_name() + " " + shell_word(v);
+      continue;
+    }
+    s += " " + opt->get_name() + " " + shell_word(values.empty() ? "" : values.back());
+  }
+  return s;
+}
+
+namespace {
+
+struct BenchFlags {
+  DataFlags data;
+  std::string experiment;
+  std::vector<std::string> datasets;
+  std::vector<std::string> optimizers = default_bench_optimizers();
+  std::vector<std::string> policies;
+  std::string tuned;
+  std::string out;
+  BenchSettings settings;
+  std::string train_size = "10000";
+  bool tune_per_task = false;
+  TuneSettings tune;
+  bool no_plots = false;
+  bool quiet = false;
+};
+
+void run_bench_command(const BenchFlags& f, const std::string& command) {
+  // Names of experiments and data sets fail before anything else is read.
+  panels_of(select_experiments(f.experiment), f.datasets);
+  BenchConfig c;
+  c.experiment = f.experiment;
+  c.datasets = f.datasets;
+  c.settings = f.settings;
+  if (f.train_size == "all") {
+    c.settings.train_size = -1;
+  } else {
+    char* end = nullptr;
+    const long v = std::strtol(f.train_size.c_str(), &end, 10);
+    if (f.train_size.empty() || *end != '\0' || v < 1)
+      throw Error(fmt::format("--train-size: expected a positive number or 'all', got '{}'", f.train_size));
+    c.settings.train_size = v;
+  }
+  std::vector<std::pair<std::string, std::string>> policies;
+  for (const auto& p : f.policies) policies.push_back(parse_policy_arg(p));
+  bool needs_tuned = false;
+  for (const auto& name : f.optimizers) needs_tuned |= is_hand_designed_optimizer(name);
+  std::optional<TunedTable> tuned;
+  if (needs_tuned) {
+    tuned = TunedTable::load(resolve_tuned_path(f.tuned, L2O_SOURCE_DIR));
+    c.tuned_file = tuned->path();
+    c.tuned = tuned->json();
+  }
+  c.optimizers = bench_entries(f.optimizers, policies, tuned ? &*tuned : nullptr);
+  c.data = f.data.resolve();
+  c.out_dir = f.out;
+  c.tune_per_task = f.tune_per_task;
+  c.tune = f.tune;
+  c.plots = !f.no_plots;
+  c.progress = !f.quiet;
+  c.command = command;
+  const BenchOutcome outcome = run_bench(c);
+
+  int done = 0, missing = 0;
+  for (const auto& p : outcome.panels) (p.missing ? missing : done)++;
+  if (!f.quiet)
+    fmt::print("{} panels in {:.1f} s ({} missing); results in {}/ (summary.json, report.md, plots/)\n", done,
+               outcome.wall_seconds, missing, f.out);
+  if (done == 0)
+    throw Error(fmt::format("no panel could run: every data set is missing (reasons in {}/summary.json)", f.out));
+}
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto flags = std::make_shared<BenchFlags>();
+  flags->settings.jobs = default_jobs();
+  CLI::App* cmd = app.add_subcommand("bench", "Run the paper's experiments (fig1..fig5, mnist, fashion-mnist, all)");
+  cmd->add_option("--experiment", flags->experiment, "fig1, fig2, fig3, fig4, fig5, mnist, fashion-mnist or all")
+      ->required();
+  cmd->add_option("--seeds", flags->settings.seeds, "Runs per optimizer and panel")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--first-seed", flags->settings.first_seed,
+                  "First evaluation seed (seeds first-seed, first-seed+1, ...; tuning uses 0..4)")
+      ->capture_default_str();
+  cmd->add_option("--out", flags->out, "Results directory")->required();
+  cmd->add_option("--optimizers", flags->optimizers,
+                  "Optimizers (comma-separated): sgd, momentum, cg, lbfgs, adagrad, adam, rmsprop, psd, l2l (the "
+                  "shipped policies unless --policy names another file), and learned ones named by --policy")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--policy", flags->policies,
+                  "A learned optimizer NAME=FILE (NAME: psd or l2l, optionally -LABEL); repeatable; added to the "
+                  "optimizers");
+  cmd->add_option("--datasets", flags->datasets, "Only these data sets (comma-separated): tfd, cifar10, cifar100, ...")
+      ->delimiter(',');
+  cmd->add_option("--tuned", flags->tuned, "Tuned hyper-parameters (default: $L2O_TUNED or configs/tuned.json)");
+  cmd->add_option("--eval-every", flags->settings.eval_every,
+                  "Evaluate the true objective every k iterations (and at 0 and the last)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  cmd->add_option("--divergence-factor", flags->settings.divergence_factor,
+                  "A run whose true objective exceeds this multiple of its initial value counts as diverged (0: only "
+                  "non-finite values)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--jobs", flags->settings.jobs, "Runs in parallel")->capture_default_str()->check(CLI::Range(1, 1024));
+  add_data_flags(cmd, flags->data);
+  cmd->add_option("--projection-seed", flags->settings.projection_seed, "Seed of the random projections")
+      ->capture_default_str();
+  cmd->add_option("--train-size", flags->train_size, "Examples in each task's training set (a number or 'all')")
+      ->capture_default_str();
+  cmd->add_flag("--tune-per-task", flags->tune_per_task,
+                "Also tune the hand-designed optimizers on each panel's own task and report those runs separately");
+  cmd->add_option("--tune-seeds", flags->tune.seeds, "Seeds per grid point for --tune-per-task")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--tune-eval-every", flags->tune.eval_every, "--eval-every of --tune-per-task")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  cmd->add_flag("--no-plots", flags->no_plots, "Write the gnuplot scripts but do not render them");
+  cmd->add_flag("--quiet", flags->quiet, "No progress output");
+  cmd->callback([flags, cmd] { run_bench_command(*flags, reproducible_command(*cmd)); });
+}
+}  // namespace l2o::cli
