@@ -132,6 +132,6 @@ nlohmann::json tuned_hyper(const std::string& name, const std::string& path) {
   if (!is_hand_designed(name))
     throw Error(fmt::format("optimizer '{}' has no tuned hyper-parameters (only the hand-designed ones are tuned: {})",
                             name, fmt::join(hand_designed_names(), ", ")));
-  return TunedTable::load(resolve_tuned_path(path)).hyper(name);
+  return TunedTable::load(resolve_tuned_path(path, L2O_SOURCE_DIR)).hyper(name);
 }
 }  // namespace l2o

@@ -59,7 +59,8 @@ class TunedTable {
   nlohmann::json json_;
 };
 
-// Tuned hyper-parameters of a hand-designed optimizer from `path` (see resolve_tuned_path):
-// what `l2o train --optimizer NAME` uses when no hyper-parameter flags are given.
+// Tuned hyper-parameters of a hand-designed optimizer from `path`, or if it is empty from the file
+// resolve_tuned_path finds (falling back to the source tree l2o was built from): what
+// `l2o train --optimizer NAME` uses when no hyper-parameter flags are given.
 nlohmann::json tuned_hyper(const std::string& name, const std::string& path);
 }  // namespace l2o

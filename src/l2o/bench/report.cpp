@@ -28,7 +28,7 @@ std::string hyper_text(const nlohmann::json& hyper) {
 
 std::string speedup_text(const OptimizerOutcome& o) {
   if (!o.has_reference) return "n/a";
-  if (o.speedup.value) return fmt::format("{:.2f}x", *o.speedup.value);
+  if (o.speedup.value) return format_number(*o.speedup.value, 3) + "x";
   if (o.speedup.lower_bound) return fmt::format("> {:.2f}x", *o.speedup.lower_bound);
   return "—";
 }
@@ -105,7 +105,7 @@ std::string render_report(const std::vector<PanelResult>& panels, const ReportIn
   }
   s << "\n";
   s << fmt::format(
-      "- Seeds: {} evaluation seeds starting at {} (the tuning seeds start at {}; they do not overlap). A seed fixes "
+      "- Seeds: {} evaluation seeds starting at {} (the tuning seeds were {}; they do not overlap). A seed fixes "
       "the initial weights and the minibatch sequence; every optimizer sees the same ones.\n",
       st.value("seeds", 0), st.value("first_seed", 0), info.tuned.is_object() && info.tuned.contains("settings")
                                                           ? info.tuned["settings"].value("seeds", nlohmann::json::array()).dump()

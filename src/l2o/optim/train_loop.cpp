@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <optional>
 
 #include "l2o/core/error.hpp"
 #include "l2o/core/progress.hpp"
@@ -44,8 +45,10 @@ RunResult run_optimizer(const MlpTask& task, Optimizer& optimizer, const RunOpti
   Vec grad(task.dim()), delta(task.dim());
   const std::vector<Index>* batch = nullptr;
   LossGradFn eval = [&](const Vec& at, Vec& g) { return task.loss_grad(at, *batch, &g); };
-  Progress progress(fmt::format("{}", optimizer.name()), options.iters);
-  const bool show = options.progress;
+  // Only a run that shows progress owns a progress line (its destructor clears the line, which
+  // would wipe the line of a caller such as `l2o bench`).
+  std::optional<Progress> progress;
+  if (options.progress) progress.emplace(optimizer.name(), options.iters);
   double seconds = 0.0;
 
   for (int t = 1; t <= options.iters; ++t) {
@@ -81,9 +84,9 @@ RunResult run_optimizer(const MlpTask& task, Optimizer& optimizer, const RunOpti
       }
     }
     result.trace.push_back(row);
-    if (show) progress.update(t, std::isnan(row.objective) ? "" : fmt::format("objective {:.4f}", row.objective));
+    if (progress) progress->update(t, std::isnan(row.objective) ? "" : fmt::format("objective {:.4f}", row.objective));
   }
-  progress.finish();
+  if (progress) progress->finish();
   result.final_params = x;
   result.test_accuracy = result.diverged ? std::nan("") : task.test_accuracy(x);
   return result;
