@@ -26,6 +26,8 @@ build_type=${L2O_BUILD_TYPE:-Release}
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
 cmake --build build -j"$(nproc)"
 
+# Missing data is reported, not fatal: tests that need a data set skip without it, and the tool
+# says how to get it.
 if [ "${L2O_SKIP_DATA:-0}" != 1 ]; then
-  ./build/l2o data prepare
+  ./build/l2o data prepare || echo "setup: some data could not be prepared (see above)"
 fi
