@@ -33,9 +33,6 @@
 
 namespace l2o::cli {
 
-// The command as typed, normalised (defined in cmd_bench.cpp).
-std::string reproducible_command(const CLI::App& cmd);
-
 namespace {
 
 // Flags every method shares.

@@ -1,6 +1,7 @@
 #include "l2o/cli/common_options.hpp"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <cstdlib>
 
@@ -11,6 +12,42 @@
 #endif
 
 namespace l2o::cli {
+
+namespace {
+// A shell word: quoted only when needed.
+std::string shell_word(const std::string& s) {
+  const bool plain = !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                                       "-_./,=:+@%") == std::string::npos;
+  if (plain) return s;
+  std::string out = "'";
+  for (char c : s) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+}  // namespace
+
+// "l2o <subcommand> --flag value ..." with the flags the user gave, in declaration order, so that
+// results files can say how to reproduce them.
+std::string reproducible_command(const CLI::App& cmd) {
+  std::string s = "l2o " + cmd.get_name();
+  for (const CLI::Option* opt : cmd.get_options()) {
+    if (opt->count() == 0 || opt->get_name() == "--help" || opt->get_name() == "-h") continue;
+    if (opt->get_type_size() == 0) {  // a flag
+      s += " " + opt->get_name();
+      continue;
+    }
+    const auto& values = opt->results();
+    if (opt->get_items_expected_max() > 1) {  // a list: one flag with comma-joined values or repeated
+      if (opt->get_delimiter() == ',') {
+        s += " " + opt->get_name() + " " + shell_word(fmt::format("{}", fmt::join(values, ",")));
+        continue;
+      }
+      for (const auto& v : values) s += " " + opt->get_name() + " " + shell_word(v);
+      continue;
+    }
+    s += " " + opt->get_name() + " " + shell_word(values.empty() ? "" : values.back());
+  }
+  return s;
+}
 
 DataOptions DataFlags::resolve() const {
   DataOptions o;

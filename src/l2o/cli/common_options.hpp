@@ -23,4 +23,8 @@ struct TaskFlags {
 };
 // --dataset --arch --activation --weight-decay --train-size --projection-seed
 void add_task_flags(CLI::App* cmd, TaskFlags& flags);
+
+// "l2o <subcommand> --flag value ..." with the flags the user gave, so that results files can say
+// how to reproduce them.
+std::string reproducible_command(const CLI::App& cmd);
 }  // namespace l2o::cli
