@@ -2,29 +2,8 @@
 # `l2o meta-train --method psd` end to end on a tiny generated IDX data set: errors for bad input,
 # a policy file that `l2o train --optimizer psd` runs, and --resume giving the same policy as an
 # uninterrupted run. Usage: meta_train_psd.sh PATH_TO_L2O
-set -u
-L2O=${1:?usage: meta_train_psd.sh PATH_TO_L2O}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-expect_error() {
-  local want=$1; shift
-  "$L2O" "$@" >"$TMP/out" 2>"$TMP/err"
-  local rc=$?
-  [ $rc -eq 1 ] || fail "exit code $rc (expected 1) for: $*"
-  grep -q "l2o: error:" "$TMP/err" || fail "no l2o error line for: $*: $(cat "$TMP/err")"
-  grep -qF -- "$want" "$TMP/err" || fail "error does not mention '$want' for: $*: $(cat "$TMP/err")"
-}
-
-# A tiny IDX data set: 90 images of 6x6 pixels, 3 classes.
-be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
-N=90
-{ be32 2051; be32 $N; be32 6; be32 6
-  for ((i = 0; i < N; i++)); do
-    for ((p = 0; p < 36; p++)); do printf "\\x$(printf %02x $(((i % 3) * 60 + (i * 7 + p * 13) % 50)))"; done
-  done; } >"$TMP/images"
-{ be32 2049; be32 $N; for ((i = 0; i < N; i++)); do printf "\\x$(printf %02x $((i % 3)))"; done; } >"$TMP/labels"
+source "$(dirname "$0")/lib/common.sh"
+make_tiny_idx
 DATA=(--dataset "idx:$TMP/images,$TMP/labels" --arch 5-6-3 --data-dir "$TMP/data" --batch 8 --horizon 12)
 cat >"$TMP/config.json" <<'JSON'
 {"state_upper": 1, "eval_trajectories": 1,

@@ -1,0 +1,31 @@
+# Shared by the CLI test scripts (sourced, not run): the l2o binary from $1, a temporary folder,
+# failure reporting, the one-line-error check and a tiny generated IDX data set.
+set -u
+L2O=${1:?usage: $0 PATH_TO_L2O}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export L2O_NO_PROGRESS=1
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect_error MESSAGE_PART ARGS...: exit code 1 and exactly one line "l2o: error: ..." naming MESSAGE_PART.
+expect_error() {
+  local want=$1; shift
+  "$L2O" "$@" >"$TMP/out" 2>"$TMP/err"
+  local rc=$?
+  [ $rc -eq 1 ] || fail "exit code $rc (expected 1) for: $*: $(cat "$TMP/err")"
+  [ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "not one line for: $*: $(cat "$TMP/err")"
+  grep -q "^l2o: error:" "$TMP/err" || fail "no l2o error line for: $*: $(cat "$TMP/err")"
+  grep -qF -- "$want" "$TMP/err" || fail "error does not mention '$want' for: $*: $(cat "$TMP/err")"
+}
+
+# make_tiny_idx: $TMP/images and $TMP/labels, 90 images of 6x6 pixels in 3 classes, pixels from a
+# fixed arithmetic sequence.
+be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
+make_tiny_idx() {
+  local N=90 i p
+  { be32 2051; be32 $N; be32 6; be32 6
+    for ((i = 0; i < N; i++)); do
+      for ((p = 0; p < 36; p++)); do printf "\\x$(printf %02x $(((i % 3) * 60 + (i * 7 + p * 13) % 50)))"; done
+    done; } >"$TMP/images"
+  { be32 2049; be32 $N; for ((i = 0; i < N; i++)); do printf "\\x$(printf %02x $((i % 3)))"; done; } >"$TMP/labels"
+}
