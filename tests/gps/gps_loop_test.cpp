@@ -46,7 +46,7 @@ Rollouts sample(const LinearGaussianPolicy& psi, const Vec& xstar_mean, Rng& rng
       const Vec a = psi.mean_rows(t, s).col(0) + std::sqrt(psi.cov[t](0, 0)) * testing::random_vector(rng, kM);
       r.samples.actions[t].middleRows(n * kM, kM) = a;
       const Vec x1 = x + a;
-      r.curvature.record(layout, t, n, f(x), f(x1), g, a);
+      r.curvature.record(layout, t, n, f(x), f(x1), g, kH * (x1 - xstar), a);
       r.meta_loss += f(x1) / kN;
       x = x1;
     }

@@ -9,6 +9,8 @@
 #endif
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "l2o/core/error.hpp"
@@ -109,6 +111,40 @@ TEST(PsdGpsRollout, DeterministicForASeedWhateverTheThreadCount) {
   EXPECT_NEAR(a[0].actions[0][0](0, 0), -0.5 * grad[j], 0.05);
 }
 
+// With the adaptive column the state holds AdaGrad's direction n_j = ghat_j / (sqrt(sum ghat^2) +
+// 1e-10): an AdaGrad controller's recorded step is exactly -lr times it, at every step.
+TEST(PsdGpsRollout, AdaptiveColumnIsTheAdaGradDirection) {
+  const MlpTask& task = tiny_task();
+  PsdMetaTrainConfig c = tiny_config();
+  c.adaptive_state = true;
+  RolloutTask rt(task, c.batch, c.gps.sampling.horizon, 0, 1, true);
+  const auto rs = rollout_batch(
+      rt, c.features, c.state_features(),
+      [&](Index) { return make_hand_designed_controller(task.layout(), "adagrad", {{"lr", 0.05}}); },
+      batch_seeds(3, "test", 2), RecordOptions{true, 8});
+  ASSERT_EQ(c.state_dim(), 3 + 3 * 3);
+  for (const auto& r : rs) {
+    ASSERT_FALSE(r.diverged);
+    for (std::size_t g = 0; g < r.states.size(); ++g) {
+      ASSERT_EQ(r.states[g][0].cols(), c.state_dim());
+      for (std::size_t t = 0; t < r.actions[g].size(); ++t) {
+        const Mat& a = r.actions[g][t];
+        const Mat n = r.states[g][t].col(2);
+        EXPECT_LT((a + 0.05 * n).norm(), 1e-12 * (1.0 + a.norm())) << "group " << g << " step " << t;
+        if (t == 0) EXPECT_NEAR(n.cwiseAbs().maxCoeff(), 1.0, 1e-6);  // g / |g| at the first step
+      }
+    }
+  }
+  // Without the column the state is two narrower and holds no AdaGrad direction.
+  RolloutTask plain(task, c.batch, c.gps.sampling.horizon, 0, 1);
+  const auto p = rollout_batch(
+      plain, c.features, c.state_features(),
+      [&](Index) { return make_hand_designed_controller(task.layout(), "adagrad", {{"lr", 0.05}}); },
+      batch_seeds(3, "test", 1), RecordOptions{true, 8});
+  EXPECT_EQ(p[0].states[0][0].cols(), c.state_dim() - 1);
+  EXPECT_EQ(p[0].objective, rs[0].objective);  // the column only records; it does not change the run
+}
+
 TEST(PsdGpsRegression, FitsAKnownStepRule) {
   // Targets: step = -0.02 * O2 (a scaled normalised gradient); the LSTM must learn it.
   PsdPolicyConfig pc;
@@ -159,6 +195,60 @@ TEST(PsdGpsConfig, JsonRoundTripAndErrorsNameTheField) {
   j = c.to_json();
   j["regression"]["truncation"] = 0;
   EXPECT_THROW(PsdMetaTrainConfig::from_json(j), Error);
+  j = c.to_json();
+  j["adaptive_state"] = true;
+  j["init"]["teacher"] = "adagrad";
+  const PsdMetaTrainConfig adaptive = PsdMetaTrainConfig::from_json(j);
+  EXPECT_EQ(adaptive.state_dim(), 3 + 3 * 3);
+  EXPECT_EQ(adaptive.init.teacher, "adagrad");
+  EXPECT_EQ(PsdMetaTrainConfig::from_json(adaptive.to_json()).to_json(), adaptive.to_json());
+  j["init"]["teacher"] = "newton";
+  try {
+    PsdMetaTrainConfig::from_json(j);
+    FAIL() << "unknown teacher accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("init.teacher"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("newton"), std::string::npos) << e.what();
+  }
+}
+
+// An AdaGrad teacher on the adaptive state: the initial psi regresses AdaGrad's steps exactly
+// (gain -lr on the AdaGrad direction, nothing else), so its mean-action meta-loss equals
+// AdaGrad's; pi's input scale is set from the rollouts' features. A tuned file without the
+// teacher's entry is an error naming the file.
+TEST(PsdGpsTrainer, AdaGradTeacherGivesAnExactGuidingPolicy) {
+  const MlpTask& task = tiny_task();
+  PsdMetaTrainConfig c = tiny_config();
+  c.adaptive_state = true;
+  c.init.teacher = "adagrad";
+  c.regression.init_epochs = 2;
+  const auto dir = std::filesystem::temp_directory_path() / "l2o_test_gps_teacher";
+  std::filesystem::create_directories(dir);
+  c.init.tuned_path = (dir / "tuned.json").string();
+  std::ofstream(c.init.tuned_path) << R"({"optimizers": {"adagrad": {"hyper": {"lr": 0.05}}}})";
+  PsdGpsTrainer trainer(task, c, 2);
+  const InitReport init = trainer.initialise();
+  EXPECT_EQ(init.teacher, "adagrad");
+  EXPECT_EQ(init.teacher_hyper, nlohmann::json({{"lr", 0.05}}));
+  EXPECT_NEAR(init.psi_meta_loss, init.teacher_meta_loss, 1e-6 * init.teacher_meta_loss);
+  for (const auto& psi : trainer.guiding_policies())
+    for (Index t = 0; t < c.gps.sampling.horizon; ++t) {
+      EXPECT_NEAR(psi.K[static_cast<std::size_t>(t)](0, 2), -0.05, 1e-6) << "step " << t;
+      EXPECT_LT(psi.K[static_cast<std::size_t>(t)].cwiseAbs().sum() - 0.05, 1e-5) << "step " << t;
+    }
+  const auto& scale = trainer.policy().config().arch.input_scale;
+  ASSERT_EQ(scale.size(), 4u);
+  for (const auto& s : scale) EXPECT_GT(s[1], 1.0);  // O2 is a small gradient: scaled up
+
+  std::ofstream(c.init.tuned_path) << R"({"optimizers": {"adam": {"hyper": {"lr": 0.01}}}})";
+  PsdGpsTrainer missing(task, c, 2);
+  try {
+    missing.initialise();
+    FAIL() << "a tuned file without the teacher was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(c.init.tuned_path), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("optimizers.adagrad.hyper"), std::string::npos) << e.what();
+  }
 }
 
 TEST(PsdGpsTrainer, LowersTheMetaLossOfPiAndResumesExactly) {
@@ -168,7 +258,7 @@ TEST(PsdGpsTrainer, LowersTheMetaLossOfPiAndResumesExactly) {
   PsdGpsTrainer full(task, c, 4);
   const InitReport init = full.initialise();
   EXPECT_TRUE(std::isfinite(init.pi_meta_loss));
-  EXPECT_TRUE(std::isfinite(init.momentum_meta_loss));
+  EXPECT_TRUE(std::isfinite(init.teacher_meta_loss));
   const nlohmann::json after_init = full.checkpoint();
   std::vector<double> pi_loss;
   nlohmann::json after_one;
@@ -184,7 +274,7 @@ TEST(PsdGpsTrainer, LowersTheMetaLossOfPiAndResumesExactly) {
     if (full.iterations_done() == 1) after_one = full.checkpoint();
   }
   ASSERT_EQ(pi_loss.size(), 3u);
-  std::cout << "meta-loss: momentum " << init.momentum_meta_loss << ", pre-trained pi " << init.pi_meta_loss
+  std::cout << "meta-loss: momentum " << init.teacher_meta_loss << ", pre-trained pi " << init.pi_meta_loss
             << ", pi after iterations 1..3: " << pi_loss[0] << " " << pi_loss[1] << " " << pi_loss[2] << "\n";
   // The meta-loss of pi falls from the first iteration to the last.
   EXPECT_LT(pi_loss.back(), pi_loss.front()) << pi_loss[0] << " " << pi_loss[1] << " " << pi_loss[2];

@@ -289,6 +289,63 @@ TEST(PsdPolicy, LoadRejectsMismatchedFiles) {
   expect_error_naming([&] { make_psd(temp_path("no_such_policy.json")); }, "no_such_policy.json", "cannot open");
 }
 
+// The input scale multiplies each feature before the LSTM: a policy with scale s steps exactly
+// like one without it whose first-layer input columns are multiplied by s (to rounding), it
+// survives the file, and malformed scales are rejected naming the file.
+TEST(PsdPolicy, InputScaleActsAsFixedFeatureStandardisation) {
+  PsdPolicyConfig cfg;
+  cfg.arch.layers = {6};
+  PsdPolicy plain = PsdPolicy::fresh(cfg, 3);
+  PsdPolicyConfig scaled_cfg = cfg;
+  scaled_cfg.arch.input_scale = {{2.0, 1000.0, 0.5}, {1.0, 10.0, 1.0}, {3.0, 1.0, 1.0}, {1.0, 1.0, 4.0}};
+  PsdPolicy scaled(scaled_cfg);
+  scaled.set_params(plain.params());
+  for (std::size_t k = 0; k < plain.networks().size(); ++k) {
+    auto W = plain.network(plain.networks()[k]).weights(0);
+    for (int r = 0; r < 3; ++r) W.col(r) *= scaled_cfg.arch.input_scale[k][static_cast<std::size_t>(r)];
+  }
+  const ParamLayout layout = mlp_layout({5, 4, 3});
+  auto a = make_psd(plain), b = make_psd(scaled);
+  a->init(layout);
+  b->init(layout);
+  Rng rng(11);
+  Vec x = Vec::Zero(layout.dim), g(layout.dim), da, db;
+  for (int t = 0; t < 15; ++t) {
+    for (Index j = 0; j < layout.dim; ++j) g(j) = 1e-3 * rng.normal();
+    const double loss = 2.0 + rng.uniform();
+    a->step({x, loss, g}, da);
+    b->step({x, loss, g}, db);
+    ASSERT_LT((da - db).norm(), 1e-12 * (1.0 + da.norm())) << "step " << t;
+    ASSERT_GT(da.norm(), 0.0);
+    x += da;
+  }
+  // Not a no-op: the same weights without the scale step differently.
+  PsdPolicy unscaled(cfg);
+  unscaled.set_params(scaled.params());
+  auto c = make_psd(unscaled);
+  c->init(layout);
+  Vec dc;
+  b->init(layout);
+  g.setConstant(1e-3);
+  b->step({Vec::Zero(layout.dim), 2.0, g}, db);
+  c->step({Vec::Zero(layout.dim), 2.0, g}, dc);
+  EXPECT_GT((db - dc).norm(), 1e-6 * db.norm());
+
+  const std::string path = temp_path("psd_input_scale.json");
+  scaled.save(path, {"test", "none", 1, utc_timestamp(), "test", {}});
+  EXPECT_EQ(PsdPolicy::load(path).config().arch.input_scale, scaled_cfg.arch.input_scale);
+  EXPECT_EQ(PsdPolicy::load(path).fingerprint(), scaled.fingerprint());
+  EXPECT_NE(scaled.fingerprint(), unscaled.fingerprint());
+
+  PolicyFile f = scaled.to_file({});
+  f.architecture["input_scale"] = {{1.0, 1.0, 1.0}};
+  save_policy_file(path, f);
+  expect_error_naming([&] { PsdPolicy::load(path); }, path, "input_scale has 1 entries");
+  f.architecture["input_scale"] = {{1.0, 1.0, 1.0}, {1.0, -1.0, 1.0}, {1.0, 1.0, 1.0}, {1.0, 1.0, 1.0}};
+  save_policy_file(path, f);
+  expect_error_naming([&] { PsdPolicy::load(path); }, path, "finite and > 0");
+}
+
 TEST(PsdOptimizer, SaveLoadStateResumesBitForBit) {
   PsdPolicyConfig cfg;
   cfg.arch.layers = {12};

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #ifdef _OPENMP
@@ -36,6 +37,9 @@ void add_psd_flags(CLI::App* cmd, PsdFlags& f) {
           ->check(CLI::Range(0L, 1000000000L)));
   add(cmd->add_option("--workers", f.workers, "Threads for the parallel rollouts and fits (0: all cores)")
           ->check(CLI::Range(0, 1024)));
+  add(cmd->add_option("--tuned", f.tuned,
+                      "Tuned hyper-parameters whose momentum entry initialises psi (default: the config's "
+                      "init.tuned_path, configs/tuned.json)"));
   add(cmd->add_option("--config", f.config, "JSON file with GPS and meta-training settings (docs/meta-training.md)"));
   add(cmd->add_option("--write-config", f.write_config, "Write the resolved settings to this file and exit"));
 }
@@ -63,6 +67,10 @@ gps::PsdMetaTrainConfig resolve_config(const MetaTrainShared& s, const PsdFlags&
   if (f.samples > 0) c.gps.sampling.trajectories = f.samples;
   if (f.coordinates > 0) c.gps.sampling.coordinates_per_group = f.coordinates;
   if (f.cost_examples >= 0) c.cost_examples = f.cost_examples;
+  if (!f.tuned.empty()) {
+    if (!std::filesystem::exists(f.tuned)) throw Error(fmt::format("--tuned {}: no such file", f.tuned));
+    c.init.tuned_path = f.tuned;
+  }
   c.validate();
   return c;
 }
@@ -106,7 +114,8 @@ void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
                                                                                        : task.train_count(),
                config.batch, config.gps.sampling.horizon, total, config.gps.sampling.trajectories,
                config.gps.sampling.coordinates_per_group, s.seed);
-    fmt::print("  GPS state: x, g, S1..S3 up to index {} ({} dims); checkpoint {}\n", config.state_upper,
+    fmt::print("  GPS state: x, g, {}S1..S3 up to index {} ({} dims); checkpoint {}\n",
+               config.adaptive_state ? "AdaGrad direction, " : "", config.state_upper,
                config.state_dim(), checkpoint_path);
     std::fflush(stdout);
   }
@@ -118,9 +127,9 @@ void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
     const gps::InitReport r = trainer.initialise();
     write_json_atomically(checkpoint_path, trainer.checkpoint());
     if (!s.quiet) {
-      fmt::print("init: momentum lr {} momentum {} ({}), meta-loss {:.3f}; psi (mean) {:.3f}; pi pre-trained {:.3f}; "
+      fmt::print("init: teacher {} {} ({}), meta-loss {:.3f}; psi (mean) {:.3f}; pi pre-trained {:.3f}; "
                  "step scale {:.3g}; {}\n",
-                 r.momentum.lr, r.momentum.momentum, r.momentum_source, r.momentum_meta_loss, r.psi_meta_loss,
+                 r.teacher, r.teacher_hyper.dump(), r.teacher_source, r.teacher_meta_loss, r.psi_meta_loss,
                  r.pi_meta_loss, r.output_scale, seconds_text(r.seconds));
       std::fflush(stdout);
     }

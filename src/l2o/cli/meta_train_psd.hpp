@@ -20,6 +20,7 @@ struct PsdFlags {
   long cost_examples = -1;     // examples of the true objective (-1: the config's)
   int workers = 0;             // OpenMP threads (0: OpenMP's default)
   std::string config;          // JSON file with settings (PsdMetaTrainConfig)
+  std::string tuned;           // tuned hyper-parameters for the momentum initialisation (init.tuned_path)
   std::string write_config;    // write the resolved settings here and exit
   std::vector<CLI::Option*> registered;
 };

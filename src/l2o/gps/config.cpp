@@ -71,6 +71,8 @@ void fields(V& v, CostOptions& o) {
   v("curvature_window", o.curvature_window);
   v("curvature_ridge", o.curvature_ridge);
   v("min_curvature", o.min_curvature);
+  v("secant_curvature", o.secant_curvature);
+  v("scale", o.scale);
 }
 template <class V>
 void fields(V& v, TrustRegionOptions& o) {
@@ -229,6 +231,7 @@ void GpsConfig::validate() const {
   check(cost.curvature_window >= 0, "cost.curvature_window", "must be >= 0");
   check(finite_nonneg(cost.curvature_ridge), "cost.curvature_ridge", "must be >= 0");
   check(std::isfinite(cost.min_curvature), "cost.min_curvature", "must be finite");
+  check(finite_pos(cost.scale), "cost.scale", "must be finite and > 0");
   const auto& tr = trust_region;
   check(finite_pos(tr.kl_step), "trust_region.kl_step", "must be > 0");
   check(finite_pos(tr.kappa_min), "trust_region.kappa_min", "must be > 0");

@@ -63,6 +63,15 @@ struct CostOptions {
   double curvature_ridge = 1e-2;  // shrinkage toward the all-steps curvature, relative to the
                                   // mean diagonal of the normal equations [ours]
   double min_curvature = 0.0;     // floor of the fitted curvatures (keeps the cost convex in a) [ours]
+  // true: h_{g,t} from the secant of the true gradient along each group's step,
+  //   sum a_g . (grad_g(x_{t+1}) - grad_g(x_t)) / sum |a_g|^2 over the window and trajectories;
+  // false: least squares of the objective change on the groups' 1/2 |a_g|^2 [ours, both].
+  // The regression is ill-posed when all groups' steps scale together (docs/meta-training.md).
+  bool secant_curvature = true;
+  // Multiplies the whole cost. LQG's maximum-entropy trade-off and the KL weights nu, kappa are
+  // in nats per coordinate, while one coordinate's share of the objective is ~1e-3 of it: a scale
+  // brings the two to comparable units (docs/meta-training.md) [ours].
+  double scale = 1.0;
 };
 
 // One LQG backward/forward pass (lqg.hpp), §5.3 items 1-4.

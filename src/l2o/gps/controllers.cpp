@@ -6,6 +6,7 @@
 
 #include "l2o/core/error.hpp"
 #include "l2o/core/rng.hpp"
+#include "l2o/optim/registry.hpp"
 #include "l2o/psd/psd_optimizer.hpp"
 
 namespace l2o::gps {
@@ -25,7 +26,7 @@ class PsiController final : public Controller {
       const CoordinateGroup& grp = layout_.groups[g];
       const LinearGaussianPolicy& p = psi_[g];
       if (v.t >= p.steps()) throw Error(fmt::format("psi controller: policy has {} steps, asked for step {}", p.steps(), v.t));
-      gps_state_rows(v.x, v.true_grad, v.phi, grp, rows_);
+      gps_state_rows(v.x, v.true_grad, v.adaptive, v.phi, grp, rows_);
       if (rows_.cols() != p.state_dim())
         throw Error(fmt::format("psi controller: state has {} dimensions, policy {}", rows_.cols(), p.state_dim()));
       const double sd = std::sqrt(p.cov[static_cast<std::size_t>(v.t)](0, 0));
@@ -69,6 +70,11 @@ std::unique_ptr<Controller> make_pi_controller(const ParamLayout& layout, std::s
 
 std::unique_ptr<Controller> make_momentum_controller(const ParamLayout& layout, MomentumOptions options) {
   return std::make_unique<OptimizerController>(layout, std::make_unique<Momentum>(options));
+}
+
+std::unique_ptr<Controller> make_hand_designed_controller(const ParamLayout& layout, const std::string& name,
+                                                          const nlohmann::json& hyper) {
+  return std::make_unique<OptimizerController>(layout, make_hand_designed(name, hyper));
 }
 
 }  // namespace l2o::gps

@@ -4,9 +4,10 @@
 //    N(K_{g,t} s_j + k_{g,t}, G_{g,t}) on each coordinate's GPS state s_j = [x_j, g_j, Phi_j],
 //    shared by the group's coordinates, with independent noise per coordinate (seeded);
 //  * the learned policy pi (PSD, deterministic mean action);
-//  * momentum (the initialisation's teacher, LM16 §5).
+//  * momentum or another hand-designed optimizer (the initialisation's teacher, LM16 §5).
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "l2o/gps/linear_gaussian.hpp"
@@ -22,5 +23,8 @@ std::unique_ptr<Controller> make_psi_controller(const ParamLayout& layout, const
                                                 std::uint64_t noise_seed, bool noise = true);
 std::unique_ptr<Controller> make_pi_controller(const ParamLayout& layout, std::shared_ptr<const PsdPolicy> policy);
 std::unique_ptr<Controller> make_momentum_controller(const ParamLayout& layout, MomentumOptions options);
+// A hand-designed optimizer by name (optim/registry.hpp), e.g. the initialisation's teacher.
+std::unique_ptr<Controller> make_hand_designed_controller(const ParamLayout& layout, const std::string& name,
+                                                          const nlohmann::json& hyper);
 
 }  // namespace l2o::gps

@@ -35,17 +35,19 @@ QuadraticCost QuadraticCost::zero(Index T, Index dim) {
 CurvatureData::CurvatureData(Index groups, Index T, Index N)
     : objective_change(Mat::Zero(T, N)),
       grad_dot_step(static_cast<size_t>(groups), Mat::Zero(T, N)),
-      half_step_sq(static_cast<size_t>(groups), Mat::Zero(T, N)) {}
+      half_step_sq(static_cast<size_t>(groups), Mat::Zero(T, N)),
+      secant(static_cast<size_t>(groups), Mat::Zero(T, N)) {}
 
 void CurvatureData::record(const ParamLayout& layout, Index t, Index n, double f_before, double f_after,
-                           const Vec& true_grad, const Vec& step) {
+                           const Vec& true_grad, const Vec& true_grad_after, const Vec& step) {
   if (static_cast<Index>(layout.groups.size()) != groups())
     throw Error(fmt::format("curvature data: layout has {} groups, data has {}", layout.groups.size(), groups()));
-  if (true_grad.size() != layout.dim || step.size() != layout.dim)
+  if (true_grad.size() != layout.dim || true_grad_after.size() != layout.dim || step.size() != layout.dim)
     throw Error("curvature data: gradient and step must have the layout's dimension");
   if (t < 0 || t >= objective_change.rows() || n < 0 || n >= objective_change.cols())
     throw Error(fmt::format("curvature data: (step {}, trajectory {}) out of range", t, n));
-  if (!std::isfinite(f_before) || !std::isfinite(f_after) || !true_grad.allFinite() || !step.allFinite())
+  if (!std::isfinite(f_before) || !std::isfinite(f_after) || !true_grad.allFinite() || !true_grad_after.allFinite() ||
+      !step.allFinite())
     throw Error(fmt::format("curvature data: non-finite objective, gradient or step at step {}", t));
   objective_change(t, n) = f_after - f_before;
   for (size_t g = 0; g < layout.groups.size(); ++g) {
@@ -54,8 +56,38 @@ void CurvatureData::record(const ParamLayout& layout, Index t, Index n, double f
     const auto as = step.segment(grp.offset, grp.size());
     grad_dot_step[g](t, n) = gs.dot(as);
     half_step_sq[g](t, n) = 0.5 * as.squaredNorm();
+    secant[g](t, n) = (true_grad_after.segment(grp.offset, grp.size()) - gs).dot(as);
   }
 }
+
+namespace {
+
+// h_{g,t} = sum secant / sum |a_g|^2 over the window (see the header).
+Mat fit_secant_curvatures(const CurvatureData& data, const CostOptions& options) {
+  const Index G = data.groups(), T = data.objective_change.rows(), N = data.objective_change.cols();
+  if (static_cast<Index>(data.secant.size()) != G) throw Error("curvature fit: no secant sums");
+  Mat h(G, T);
+  const Index w = options.curvature_window;
+  for (Index g = 0; g < G; ++g) {
+    const Mat& sec = data.secant[static_cast<size_t>(g)];
+    if (sec.rows() != T || sec.cols() != N) throw Error(fmt::format("curvature fit: group {} secants are not {}x{}", g, T, N));
+    if (!sec.allFinite()) throw Error(fmt::format("curvature fit: non-finite secant in group {}", g));
+    const Vec num = sec.rowwise().sum();
+    const Vec den = 2.0 * data.half_step_sq[static_cast<size_t>(g)].rowwise().sum();
+    const double all_den = den.sum();
+    const double pooled = all_den > 0.0 ? num.sum() / all_den : options.min_curvature;
+    for (Index t = 0; t < T; ++t) {
+      const Index t0 = std::max<Index>(0, t - w), t1 = std::min<Index>(T - 1, t + w);
+      const double n_w = num.segment(t0, t1 - t0 + 1).sum(), d_w = den.segment(t0, t1 - t0 + 1).sum();
+      const double rho = options.curvature_ridge * d_w;
+      h(g, t) = d_w > 0.0 ? (n_w + rho * pooled) / (d_w + rho) : pooled;
+    }
+  }
+  if (!h.allFinite()) throw Error("curvature fit: secant ratio is not finite");
+  return h.cwiseMax(options.min_curvature);
+}
+
+}  // namespace
 
 Mat fit_group_curvatures(const CurvatureData& data, const CostOptions& options) {
   const Index G = data.groups(), T = data.objective_change.rows(), N = data.objective_change.cols();
@@ -67,6 +99,7 @@ Mat fit_group_curvatures(const CurvatureData& data, const CostOptions& options) 
       throw Error(fmt::format("curvature fit: group {} sums are not {}x{}", g, T, N));
   }
   if (!data.objective_change.allFinite()) throw Error("curvature fit: non-finite objective change");
+  if (options.secant_curvature) return fit_secant_curvatures(data, options);
   // Residual after the exact first-order term, and the group regressors, per (t, n).
   Mat resid = data.objective_change;
   for (Index g = 0; g < G; ++g) resid -= data.grad_dot_step[static_cast<size_t>(g)];

@@ -35,29 +35,36 @@ struct QuadraticCost {
   static QuadraticCost zero(Index T, Index dim);
 };
 
-// Per-trajectory, per-step sums from which the group curvatures are regressed. All matrices are
-// T x N (N trajectories); grad_dot_step[g](t, n) = sum_{j in g} g_{j,t} a_{j,t} and
-// half_step_sq[g](t, n) = 1/2 sum_{j in g} a_{j,t}^2 over ALL coordinates of group g (cheap, and
-// not subsampled: the objective change involves every coordinate).
+// Per-trajectory, per-step sums from which the group curvatures are fitted. All matrices are
+// T x N (N trajectories); grad_dot_step[g](t, n) = sum_{j in g} g_{j,t} a_{j,t},
+// half_step_sq[g](t, n) = 1/2 sum_{j in g} a_{j,t}^2 and secant[g](t, n) =
+// sum_{j in g} a_{j,t} (g_{j,t+1} - g_{j,t}) over ALL coordinates of group g (cheap, and not
+// subsampled: the objective change involves every coordinate). For a quadratic f with Hessian H,
+// sum_g secant[g] = a^T H a: the groups' secants split the step's whole second-order change,
+// cross-group terms included, among the groups.
 struct CurvatureData {
   Mat objective_change;            // f(x_{t+1}) - f(x_t), true objective
   std::vector<Mat> grad_dot_step;  // one per group
   std::vector<Mat> half_step_sq;   // one per group
+  std::vector<Mat> secant;         // one per group
 
   CurvatureData() = default;
   CurvatureData(Index groups, Index T, Index N);
   Index groups() const { return static_cast<Index>(grad_dot_step.size()); }
-  // Records step t of trajectory n from full parameter vectors: the true objective before and
-  // after the step, the true gradient before it, and the step; groups follow `layout`.
+  // Records step t of trajectory n from full parameter vectors: the true objective and gradient
+  // before and after the step, and the step; groups follow `layout`.
   void record(const ParamLayout& layout, Index t, Index n, double f_before, double f_after, const Vec& true_grad,
-              const Vec& step);
+              const Vec& true_grad_after, const Vec& step);
 };
 
-// Fits h_{g,t} (groups x T) by least squares of (objective change - sum_g grad_dot_step) on the
-// group columns half_step_sq, pooling steps t-w..t+w (w = options.curvature_window) over all
-// trajectories, shrunk toward the all-steps estimate with ridge options.curvature_ridge (relative
-// to the mean diagonal of the normal equations), then floored at options.min_curvature. A group
-// whose steps are all zero gets the all-steps estimate (or the floor).
+// Fits h_{g,t} (groups x T), pooling steps t-w..t+w (w = options.curvature_window) over all
+// trajectories, then floors them at options.min_curvature.
+//   secant_curvature (default): h_{g,t} = sum secant[g] / sum 2 half_step_sq[g] over the window,
+//     shrunk toward the all-steps ratio with weight curvature_ridge (relative to the window's
+//     sum of |a_g|^2); a group that never moved gets the all-steps ratio (or the floor).
+//   otherwise: least squares of (objective change - sum_g grad_dot_step) on the group columns
+//     half_step_sq, shrunk toward the all-steps estimate with ridge curvature_ridge (relative to
+//     the mean diagonal of the normal equations).
 Mat fit_group_curvatures(const CurvatureData& data, const CostOptions& options);
 
 // w_t for t = 0..T-1: T - t (Remaining) or 1 (Uniform).

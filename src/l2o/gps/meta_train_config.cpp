@@ -5,6 +5,7 @@
 #include <set>
 
 #include "l2o/core/error.hpp"
+#include "l2o/optim/registry.hpp"
 
 namespace l2o::gps {
 namespace {
@@ -62,6 +63,9 @@ void PsdMetaTrainConfig::validate() const {
     if (!(v >= 0 && v < 1)) bad("init.momentum_grid", "must hold values in [0, 1)");
   if (init.grid_seeds < 1) bad("init.grid_seeds", "must be >= 1");
   if (init.trajectories < 1) bad("init.trajectories", "must be >= 1");
+  if (!is_hand_designed(init.teacher))
+    bad("init.teacher", fmt::format("'{}' is not a hand-designed optimizer (sgd, momentum, cg, lbfgs, adagrad, adam, "
+                                    "rmsprop)", init.teacher));
   features.validate("psd meta-train config: features");
 }
 
@@ -71,6 +75,7 @@ nlohmann::json PsdMetaTrainConfig::to_json() const {
           {"batch", batch},
           {"cost_examples", cost_examples},
           {"state_upper", state_upper},
+          {"adaptive_state", adaptive_state},
           {"eval_trajectories", eval_trajectories},
           {"regression",
            {{"learning_rate", r.learning_rate},
@@ -84,26 +89,29 @@ nlohmann::json PsdMetaTrainConfig::to_json() const {
             {"weight_clip", r.weight_clip},
             {"init_epochs", r.init_epochs}}},
           {"init",
-           {{"tuned_path", init.tuned_path},
+           {{"teacher", init.teacher},
+            {"tuned_path", init.tuned_path},
             {"lr", init.lr},
             {"momentum", init.momentum},
             {"lr_grid", init.lr_grid},
             {"momentum_grid", init.momentum_grid},
             {"grid_seeds", init.grid_seeds},
-            {"trajectories", init.trajectories}}},
+            {"trajectories", init.trajectories},
+            {"standardise_inputs", init.standardise_inputs}}},
           {"arch", arch.to_json()},
           {"features", features.to_json()}};
 }
 
 PsdMetaTrainConfig PsdMetaTrainConfig::from_json(const nlohmann::json& j) {
   PsdMetaTrainConfig c;
-  check_keys(j, {"gps", "batch", "cost_examples", "state_upper", "eval_trajectories", "regression", "init", "arch",
-                 "features"},
+  check_keys(j, {"gps", "batch", "cost_examples", "state_upper", "adaptive_state", "eval_trajectories", "regression",
+                 "init", "arch", "features"},
              "");
   if (j.contains("gps")) c.gps = gps_config_from_json(j.at("gps"));
   get(j, "batch", c.batch, "");
   get(j, "cost_examples", c.cost_examples, "");
   get(j, "state_upper", c.state_upper, "");
+  get(j, "adaptive_state", c.adaptive_state, "");
   get(j, "eval_trajectories", c.eval_trajectories, "");
   if (j.contains("regression")) {
     const auto& s = j.at("regression");
@@ -124,7 +132,10 @@ PsdMetaTrainConfig PsdMetaTrainConfig::from_json(const nlohmann::json& j) {
   }
   if (j.contains("init")) {
     const auto& s = j.at("init");
-    check_keys(s, {"tuned_path", "lr", "momentum", "lr_grid", "momentum_grid", "grid_seeds", "trajectories"}, "init");
+    check_keys(s, {"teacher", "tuned_path", "lr", "momentum", "lr_grid", "momentum_grid", "grid_seeds", "trajectories",
+                   "standardise_inputs"},
+               "init");
+    get(s, "teacher", c.init.teacher, "init");
     get(s, "tuned_path", c.init.tuned_path, "init");
     get(s, "lr", c.init.lr, "init");
     get(s, "momentum", c.init.momentum, "init");
@@ -132,6 +143,7 @@ PsdMetaTrainConfig PsdMetaTrainConfig::from_json(const nlohmann::json& j) {
     get(s, "momentum_grid", c.init.momentum_grid, "init");
     get(s, "grid_seeds", c.init.grid_seeds, "init");
     get(s, "trajectories", c.init.trajectories, "init");
+    get(s, "standardise_inputs", c.init.standardise_inputs, "init");
   }
   if (j.contains("arch")) c.arch = PsdArchitecture::from_json(j.at("arch"), "psd meta-train config: arch");
   if (j.contains("features"))

@@ -32,8 +32,11 @@ struct RegressionOptions {
   int init_epochs = 6;          // pre-training epochs of pi onto the initial psi [ours]
 };
 
-// Initial psi: a linear-Gaussian fit to the tuned momentum baseline (LM16 §5, method §5.7).
+// Initial psi: a linear-Gaussian fit to the steps of a teacher: the tuned momentum baseline
+// (LM16 §5, method §5.7), or another tuned hand-designed optimizer.
 struct InitOptions {
+  std::string teacher = "momentum";                // any hand-designed optimizer; others than momentum
+                                                   // take their tuned values from tuned_path [ours]
   std::string tuned_path = "configs/tuned.json";  // used if it exists and has a momentum entry
   double lr = 0.0;                                 // > 0: use this momentum lr (skips tuned/grid)
   double momentum = 0.9;                           // used with lr > 0
@@ -41,6 +44,9 @@ struct InitOptions {
   std::vector<double> momentum_grid{0.5, 0.9};
   int grid_seeds = 2;                              // meta-training seeds per grid point
   int trajectories = 8;                            // momentum rollouts the psi fit uses
+  bool standardise_inputs = true;                  // set pi's input scale to 1/RMS of each feature on the
+                                                   // momentum rollouts, per network [ours; GPS-code
+                                                   // standardises observations]; false keeps arch.input_scale
 };
 
 struct PsdMetaTrainConfig {
@@ -51,6 +57,8 @@ struct PsdMetaTrainConfig {
                                   // for speed: docs/meta-training.md]
   int state_upper = 4;            // upper index of S1, S2, S3 in the GPS state (5 terms each) [ours, for
                                   // the cubic cost of LQG and the GMM; the policy's features are unaffected]
+  bool adaptive_state = false;    // add the AdaGrad direction of the minibatch gradients to the GPS state,
+                                  // so that a linear-Gaussian psi can express AdaGrad (rollout.hpp) [ours]
   int eval_trajectories = 4;      // pi rollouts per iteration for the reported meta-loss under pi
   RegressionOptions regression;
   InitOptions init;
@@ -59,8 +67,8 @@ struct PsdMetaTrainConfig {
 
   // The feature settings of the GPS state (features with the uppers replaced by state_upper).
   FeatureConfig state_features() const;
-  // Per-coordinate state dimension: x_j, g_j, then S1, S2, S3.
-  Index state_dim() const { return 2 + state_features().state_count(); }
+  // Per-coordinate state dimension: x_j, g_j, (n_j,) then S1, S2, S3.
+  Index state_dim() const { return (adaptive_state ? 3 : 2) + state_features().state_count(); }
   static constexpr Index kIterateIndex = 0;
   static constexpr Index kGradIndex = 1;
 

@@ -94,7 +94,7 @@ std::vector<double> PolicyRegressor::train(PsdPolicy& policy, const std::vector<
       const Index b = s->sequences();
       for (Index t = 0; t < T; ++t) {
         const auto ts = static_cast<std::size_t>(t);
-        d.obs[ts].middleCols(col, b) = s->obs[ts];
+        d.obs[ts].middleCols(col, b) = policy.network_input(nets[k], s->obs[ts]);
         d.target[ts].middleCols(col, b) = s->target[ts] / scale;
         const double wt = std::min(s->weight[t] / mean, options_.weight_clip * median) / median;
         d.weight[ts].middleCols(col, b).setConstant(wt);

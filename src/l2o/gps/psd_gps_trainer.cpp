@@ -52,6 +52,7 @@ Pooled pool(const std::vector<const TrajectoryRecord*>& rs, Index groups, Index 
     for (Index g = 0; g < groups; ++g) {
       p.curvature.grad_dot_step[static_cast<std::size_t>(g)].col(n) = c.grad_dot_step[static_cast<std::size_t>(g)].col(0);
       p.curvature.half_step_sq[static_cast<std::size_t>(g)].col(n) = c.half_step_sq[static_cast<std::size_t>(g)].col(0);
+      p.curvature.secant[static_cast<std::size_t>(g)].col(n) = c.secant[static_cast<std::size_t>(g)].col(0);
     }
   }
   for (Index g = 0; g < groups; ++g) {
@@ -84,6 +85,17 @@ std::vector<Mat> first_steps(const std::vector<Mat>& states, Index T) {
   return std::vector<Mat>(states.begin(), states.begin() + T);
 }
 
+// optimizers.NAME.hyper of a tuned-values file (l2o tune).
+nlohmann::json tuned_hyper_from(const std::string& path, const std::string& name) {
+  std::ifstream in(path);
+  if (!in) throw Error(fmt::format("{}: cannot open the tuned values for the teacher '{}' (run `l2o tune`)", path, name));
+  try {
+    return nlohmann::json::parse(in).at("optimizers").at(name).at("hyper");
+  } catch (const nlohmann::json::exception&) {
+    throw Error(fmt::format("{}: no readable entry optimizers.{}.hyper for the teacher", path, name));
+  }
+}
+
 MomentumOptions momentum_from_tuned(const std::string& path, bool& found) {
   found = false;
   MomentumOptions m;
@@ -101,6 +113,27 @@ MomentumOptions momentum_from_tuned(const std::string& path, bool& found) {
     throw Error(fmt::format("{}: no readable momentum entry (optimizers.momentum.hyper.lr)", path));
   }
   return m;
+}
+
+// Per network of `sharing`, 1 / RMS of each observation feature over the recorded samples of the
+// groups it steps (1 where a feature is identically zero or the network has no samples).
+std::vector<std::array<double, 3>> input_scales(const ParamLayout& layout, PolicySharing sharing,
+                                                const std::vector<std::vector<Mat>>& obs) {
+  const auto nets = policy_networks(sharing);
+  std::vector<std::array<double, 3>> out;
+  for (PolicyNet net : nets) {
+    Eigen::Array3d sq = Eigen::Array3d::Zero();
+    double n = 0.0;
+    for (std::size_t g = 0; g < layout.groups.size(); ++g) {
+      if (policy_network_for(layout.groups[g], layout.groups.size(), sharing) != net) continue;
+      for (const Mat& o : obs[g]) sq += o.array().square().rowwise().sum(), n += static_cast<double>(o.cols());
+    }
+    std::array<double, 3> s{1.0, 1.0, 1.0};
+    for (int r = 0; r < 3; ++r)
+      if (n > 0 && sq(r) > 0 && std::isfinite(sq(r))) s[static_cast<std::size_t>(r)] = 1.0 / std::sqrt(sq(r) / n);
+    out.push_back(s);
+  }
+  return out;
 }
 
 GroupReport make_group_report(const std::string& name) {
@@ -129,9 +162,11 @@ nlohmann::json IterationReport::to_json() const {
 }
 
 nlohmann::json InitReport::to_json() const {
-  return {{"momentum", {{"lr", momentum.lr}, {"momentum", momentum.momentum}, {"nesterov", momentum.nesterov}}},
-          {"momentum_source", momentum_source},
-          {"momentum_meta_loss", momentum_meta_loss},
+  return {{"teacher", teacher},
+          {"teacher_hyper", teacher_hyper},
+          {"momentum", {{"lr", momentum.lr}, {"momentum", momentum.momentum}, {"nesterov", momentum.nesterov}}},
+          {"teacher_source", teacher_source},
+          {"teacher_meta_loss", teacher_meta_loss},
           {"psi_meta_loss", psi_meta_loss},
           {"pi_meta_loss", pi_meta_loss},
           {"output_scale", output_scale},
@@ -144,7 +179,7 @@ PsdGpsTrainer::PsdGpsTrainer(const MlpTask& task, PsdMetaTrainConfig config, std
       config_(std::move(config)),
       seed_(seed),
       rollout_task_(task, config_.batch, config_.gps.sampling.horizon, config_.cost_examples,
-                    derive_seed(seed, "cost-set")),
+                    derive_seed(seed, "cost-set"), config_.adaptive_state),
       regressor_(config_.regression) {
   config_.validate();
 }
@@ -213,22 +248,30 @@ InitReport PsdGpsTrainer::initialise() {
   const Index G = static_cast<Index>(layout.groups.size());
   const Index T = config_.gps.sampling.horizon;
   InitReport rep;
-  rep.momentum = choose_momentum(rep.momentum_source);
-  const MomentumOptions mom = rep.momentum;
+  rep.teacher = config_.init.teacher;
+  if (rep.teacher == "momentum") {
+    rep.momentum = choose_momentum(rep.teacher_source);
+    rep.teacher_hyper = {{"lr", rep.momentum.lr}, {"momentum", rep.momentum.momentum}, {"nesterov", rep.momentum.nesterov}};
+  } else {
+    rep.teacher_hyper = tuned_hyper_from(config_.init.tuned_path, rep.teacher);
+    rep.teacher_source = "tuned file " + config_.init.tuned_path;
+  }
+  const std::string teacher = rep.teacher;
+  const nlohmann::json hyper = rep.teacher_hyper;
+  auto teacher_controller = [&](Index) { return make_hand_designed_controller(layout, teacher, hyper); };
 
-  // Momentum rollouts with the recorded states and steps.
+  // Teacher rollouts with the recorded states and steps.
   auto rs = rollout_batch(
-      rollout_task_, config_.features, config_.state_features(),
-      [&](Index) { return make_momentum_controller(layout, mom); },
+      rollout_task_, config_.features, config_.state_features(), teacher_controller,
       batch_seeds(seed_, "init", config_.init.trajectories),
       RecordOptions{true, config_.gps.sampling.coordinates_per_group});
   std::vector<const TrajectoryRecord*> ok;
   for (const auto& r : rs)
     if (!r.diverged) ok.push_back(&r);
-  if (ok.empty()) throw Error("psd meta-train: every momentum rollout of the initialisation diverged");
+  if (ok.empty()) throw Error(fmt::format("psd meta-train: every {} rollout of the initialisation diverged", teacher));
   Pooled p = pool(ok, G, T);
 
-  // psi_g: the linear regression of the momentum steps on the GPS state, per step, small covariance.
+  // psi_g: the linear regression of the teacher's steps on the GPS state, per step, small covariance.
   psi_.clear();
   groups_.assign(static_cast<std::size_t>(G), GroupState{});
   double sq = 0.0, cnt = 0.0;
@@ -247,11 +290,12 @@ InitReport PsdGpsTrainer::initialise() {
   for (auto& gs : groups_) gs.psi = LinearGaussianPolicy{};
   rep.output_scale = cnt > 0 && sq > 0 ? std::sqrt(sq / cnt) : 1.0;
 
-  // pi: fresh LSTM with the step scale of momentum, pre-trained onto psi's means.
+  // pi: fresh LSTM with the teacher's step scale, pre-trained onto psi's means.
   PsdPolicyConfig pc;
   pc.arch = config_.arch;
   pc.arch.output_scale = rep.output_scale;
   pc.features = config_.features;
+  if (config_.init.standardise_inputs) pc.arch.input_scale = input_scales(layout, pc.arch.sharing, p.obs);
   policy_ = std::make_shared<PsdPolicy>(PsdPolicy::fresh(pc, derive_seed(seed_, "policy-init")));
   std::vector<std::vector<Mat>> states(static_cast<std::size_t>(G));
   for (Index g = 0; g < G; ++g) states[static_cast<std::size_t>(g)] = p.samples[static_cast<std::size_t>(g)].states;
@@ -264,9 +308,8 @@ InitReport PsdGpsTrainer::initialise() {
 
   // Reference numbers on the evaluation seeds.
   const auto eval = batch_seeds(seed_, "eval", config_.eval_trajectories);
-  rep.momentum_meta_loss = mean_meta_loss(rollout_batch(
-      rollout_task_, config_.features, config_.state_features(),
-      [&](Index) { return make_momentum_controller(layout, mom); }, eval, RecordOptions{false, 0}));
+  rep.teacher_meta_loss = mean_meta_loss(rollout_batch(rollout_task_, config_.features, config_.state_features(),
+                                                       teacher_controller, eval, RecordOptions{false, 0}));
   rep.psi_meta_loss = mean_meta_loss(rollout_batch(
       rollout_task_, config_.features, config_.state_features(),
       [&](Index n) { return make_psi_controller(layout, psi_, derive_seed(seed_, fmt::format("eval-noise-{}", n)), false); },
@@ -312,7 +355,7 @@ IterationReport PsdGpsTrainer::run_iteration() {
 
   // 2. Models per group: tied cost, dynamics, pi's linearisation.
   const Mat curv = fit_group_curvatures(p.curvature, config_.gps.cost);
-  const Vec weights = cost_weights(T, config_.gps.cost.weighting);
+  const Vec weights = config_.gps.cost.scale * cost_weights(T, config_.gps.cost.weighting);
   std::vector<LinearGaussianDynamics> dyn(static_cast<std::size_t>(G));
   std::vector<QuadraticCost> cost(static_cast<std::size_t>(G));
   std::vector<LinearGaussianPolicy> pibar(static_cast<std::size_t>(G));
@@ -536,8 +579,10 @@ void PsdGpsTrainer::restore(const nlohmann::json& j, const std::string& where) {
     const auto& in = j.at("init");
     init_report_.momentum.lr = in.at("momentum").at("lr").get<double>();
     init_report_.momentum.momentum = in.at("momentum").at("momentum").get<double>();
-    init_report_.momentum_source = in.at("momentum_source").get<std::string>();
-    init_report_.momentum_meta_loss = in.at("momentum_meta_loss").get<double>();
+    init_report_.teacher = in.at("teacher").get<std::string>();
+    init_report_.teacher_hyper = in.at("teacher_hyper");
+    init_report_.teacher_source = in.at("teacher_source").get<std::string>();
+    init_report_.teacher_meta_loss = in.at("teacher_meta_loss").get<double>();
     init_report_.psi_meta_loss = in.at("psi_meta_loss").get<double>();
     init_report_.pi_meta_loss = in.at("pi_meta_loss").get<double>();
     init_report_.output_scale = in.at("output_scale").get<double>();

@@ -1,8 +1,9 @@
 #pragma once
 // The assembled Convolutional-GPS meta-trainer of PSD (method §5.7; docs/meta-training.md).
 //
-//   initialise(): momentum (tuned or grid-searched) -> momentum rollouts -> psi_g fitted per group
-//                 to the momentum steps -> pi pre-trained by regression onto psi.
+//   initialise(): the teacher (tuned or grid-searched momentum, or another tuned optimizer) ->
+//                 teacher rollouts -> psi_g fitted per group to its steps -> pi's input scale from
+//                 the rollouts' features -> pi pre-trained by regression onto psi.
 //   run_iteration():
 //     1. N trajectories from psi (fresh seeds each iteration), in parallel;
 //     2. per group: tied curvature cost, GMM/NIW dynamics, pi's linearisation; step-size update;
@@ -54,9 +55,11 @@ struct IterationReport {
 };
 
 struct InitReport {
-  MomentumOptions momentum;
-  std::string momentum_source;     // "tuned file", "config", "grid search"
-  double momentum_meta_loss = 0.0; // on the evaluation seeds
+  std::string teacher = "momentum";  // the optimizer whose steps the initial psi fits
+  nlohmann::json teacher_hyper;      // its hyper-parameters
+  MomentumOptions momentum;          // the same, when the teacher is momentum
+  std::string teacher_source;        // "tuned file ...", "config", "grid search"
+  double teacher_meta_loss = 0.0;    // on the evaluation seeds
   double psi_meta_loss = 0.0;      // mean-action psi on the evaluation seeds
   double pi_meta_loss = 0.0;       // pre-trained pi on the evaluation seeds
   double output_scale = 1.0;

@@ -14,8 +14,8 @@
 namespace l2o::gps {
 
 RolloutTask::RolloutTask(const MlpTask& task, int batch, int horizon, Index cost_examples,
-                         std::uint64_t cost_subset_seed)
-    : task_(&task), batch_(batch), horizon_(horizon) {
+                         std::uint64_t cost_subset_seed, bool adaptive_state)
+    : task_(&task), batch_(batch), horizon_(horizon), adaptive_state_(adaptive_state) {
   if (batch < 1) throw Error(fmt::format("--batch: must be >= 1 (got {})", batch));
   if (horizon < 1) throw Error(fmt::format("--horizon: must be >= 1 (got {})", horizon));
   const Index n = task.train_count();
@@ -34,26 +34,29 @@ double RolloutTask::true_objective(const Vec& x, Vec* grad) const {
   return task_->loss_grad(x, cost_set_, grad);
 }
 
-void gps_state_rows(const Vec& x, const Vec& true_grad, const StateFeatures& phi, const std::vector<Index>& coords,
-                    Mat& out) {
+void gps_state_rows(const Vec& x, const Vec& true_grad, const Vec* adaptive, const StateFeatures& phi,
+                    const std::vector<Index>& coords, Mat& out) {
   const Index n = static_cast<Index>(coords.size());
   Mat f;
   phi.compute(coords, f);
-  out.resize(n, 2 + f.rows());
+  out.resize(n, (adaptive ? 3 : 2) + f.rows());
   for (Index i = 0; i < n; ++i) {
-    out(i, 0) = x[coords[static_cast<std::size_t>(i)]];
-    out(i, 1) = true_grad[coords[static_cast<std::size_t>(i)]];
+    const Index j = coords[static_cast<std::size_t>(i)];
+    out(i, 0) = x[j];
+    out(i, 1) = true_grad[j];
+    if (adaptive) out(i, 2) = (*adaptive)[j];
   }
   out.rightCols(f.rows()) = f.transpose();
 }
 
-void gps_state_rows(const Vec& x, const Vec& true_grad, const StateFeatures& phi, const CoordinateGroup& group,
-                    Mat& out) {
+void gps_state_rows(const Vec& x, const Vec& true_grad, const Vec* adaptive, const StateFeatures& phi,
+                    const CoordinateGroup& group, Mat& out) {
   Mat f;
   phi.compute(group, f);
-  out.resize(group.size(), 2 + f.rows());
+  out.resize(group.size(), (adaptive ? 3 : 2) + f.rows());
   out.col(0) = x.segment(group.offset, group.size());
   out.col(1) = true_grad.segment(group.offset, group.size());
+  if (adaptive) out.col(2) = adaptive->segment(group.offset, group.size());
   out.rightCols(f.rows()) = f.transpose();
 }
 
@@ -114,6 +117,9 @@ TrajectoryRecord rollout(const RolloutTask& rt, const FeatureConfig& obs_feature
   ObservationFeatures psi(obs_features, layout.dim);
   StateFeatures phi(state_features, layout.dim);
   Vec mgrad(layout.dim), tgrad(layout.dim), delta(layout.dim);
+  Vec grad_sq_sum, adaptive;  // the AdaGrad accumulator and direction, with the adaptive column
+  if (rt.adaptive_state()) grad_sq_sum = Vec::Zero(layout.dim);
+  const Vec* adaptive_ptr = rt.adaptive_state() ? &adaptive : nullptr;
   double f = rt.true_objective(x, &tgrad);
   r.objective.push_back(f);
   Mat rows, o;
@@ -126,9 +132,13 @@ TrajectoryRecord rollout(const RolloutTask& rt, const FeatureConfig& obs_feature
     }
     psi.observe(x, mloss, mgrad);
     phi.observe(x, mloss, mgrad);
+    if (adaptive_ptr) {
+      grad_sq_sum.array() += mgrad.array().square();
+      adaptive = (mgrad.array() / (grad_sq_sum.array().sqrt() + 1e-10)).matrix();
+    }
     if (record.record)
       for (std::size_t g = 0; g < G; ++g) {
-        gps_state_rows(x, tgrad, phi, r.coords[g], rows);
+        gps_state_rows(x, tgrad, adaptive_ptr, phi, r.coords[g], rows);
         r.states[g].push_back(rows);
         if (t < T) {
           psi.compute(r.coords[g], o);
@@ -136,7 +146,7 @@ TrajectoryRecord rollout(const RolloutTask& rt, const FeatureConfig& obs_feature
         }
       }
     if (t == T) break;
-    const StepView view{t, x, mloss, mgrad, f, tgrad, psi, phi};
+    const StepView view{t, x, mloss, mgrad, f, tgrad, adaptive_ptr, psi, phi};
     controller.act(view, delta);
     if (delta.size() != layout.dim || !delta.allFinite()) {
       r.diverged = true;
@@ -159,7 +169,7 @@ TrajectoryRecord rollout(const RolloutTask& rt, const FeatureConfig& obs_feature
       r.divergence = fmt::format("non-finite true objective after step {}", t);
       return r;
     }
-    r.curvature.record(layout, t, 0, f_before, f, g_before, delta);
+    r.curvature.record(layout, t, 0, f_before, f, g_before, tgrad, delta);
   }
   return r;
 }

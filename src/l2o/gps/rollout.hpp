@@ -5,8 +5,9 @@
 // gradient (the cost and the gradient component of the GPS state), the observation features Psi
 // and the state features Phi; a controller then chooses the step. x_{t+1} = x_t + a_t.
 //
-// The per-coordinate GPS state is s_j = [x_j, g_j, Phi_j] (docs/gps.md, "The per-coordinate
-// state"); for a seeded subsample of each group's coordinates the rollout records s_t (t = 0..T),
+// The per-coordinate GPS state is s_j = [x_j, g_j, Phi_j], or with the adaptive column
+// s_j = [x_j, g_j, n_j, Phi_j] where n_j = ghat_j / (sqrt(sum_{tau<=t} ghat_{j,tau}^2) + 1e-10) is
+// the AdaGrad direction of the minibatch gradients ghat (docs/gps.md, "The per-coordinate state"); for a seeded subsample of each group's coordinates the rollout records s_t (t = 0..T),
 // a_t and Psi_t, and for every step the sums the curvature fit needs (CurvatureData, over ALL
 // coordinates). rollout_batch runs N trajectories in parallel (OpenMP); each has its own seeds
 // and writes only its own slot, so the result does not depend on the thread count.
@@ -30,12 +31,15 @@ namespace l2o::gps {
 class RolloutTask {
  public:
   // cost_examples = 0 or >= train_count: the whole task training set.
-  RolloutTask(const MlpTask& task, int batch, int horizon, Index cost_examples, std::uint64_t cost_subset_seed);
+  // adaptive_state: the GPS state carries the AdaGrad direction n_j (see above).
+  RolloutTask(const MlpTask& task, int batch, int horizon, Index cost_examples, std::uint64_t cost_subset_seed,
+              bool adaptive_state = false);
   const MlpTask& task() const { return *task_; }
   const ParamLayout& layout() const { return task_->layout(); }
   int batch() const { return batch_; }
   int horizon() const { return horizon_; }
   Index cost_count() const { return static_cast<Index>(cost_set_.size()); }
+  bool adaptive_state() const { return adaptive_state_; }
   // The true objective (mean loss over the cost examples) and its gradient.
   double true_objective(const Vec& x, Vec* grad) const;
 
@@ -43,6 +47,7 @@ class RolloutTask {
   const MlpTask* task_;
   int batch_, horizon_;
   std::vector<Index> cost_set_;
+  bool adaptive_state_ = false;
 };
 
 // What a controller sees at step t.
@@ -53,6 +58,7 @@ struct StepView {
   const Vec& minibatch_grad;
   double objective;       // true f(x_t)
   const Vec& true_grad;   // true gradient at x_t
+  const Vec* adaptive;    // the AdaGrad direction n (every coordinate), or nullptr without that column
   const ObservationFeatures& psi;
   const StateFeatures& phi;
 };
@@ -65,11 +71,12 @@ class Controller {
 };
 using ControllerFactory = std::function<std::unique_ptr<Controller>(Index trajectory)>;
 
-// Per-coordinate GPS state rows [x_j, g_j, Phi_j] for the given coordinates (n x (2 + Phi count)).
-void gps_state_rows(const Vec& x, const Vec& true_grad, const StateFeatures& phi, const std::vector<Index>& coords,
-                    Mat& out);
-void gps_state_rows(const Vec& x, const Vec& true_grad, const StateFeatures& phi, const CoordinateGroup& group,
-                    Mat& out);
+// Per-coordinate GPS state rows [x_j, g_j, (n_j,) Phi_j] for the given coordinates
+// (n x (2 + Phi count), one more column when `adaptive` is given).
+void gps_state_rows(const Vec& x, const Vec& true_grad, const Vec* adaptive, const StateFeatures& phi,
+                    const std::vector<Index>& coords, Mat& out);
+void gps_state_rows(const Vec& x, const Vec& true_grad, const Vec* adaptive, const StateFeatures& phi,
+                    const CoordinateGroup& group, Mat& out);
 
 struct TrajectorySeeds {
   std::uint64_t init = 0;       // MlpTask::initial_params

@@ -57,12 +57,19 @@ LstmConfig PsdArchitecture::lstm_config() const {
 nlohmann::json PsdArchitecture::to_json() const {
   std::vector<std::string> names;
   for (PolicyNet n : policy_networks(sharing)) names.emplace_back(to_string(n));
-  return {{"lstm", lstm_config().to_json()},
+  nlohmann::json j = {{"lstm", lstm_config().to_json()},
           {"inputs", {"O1", "O2", "O3"}},
           {"output", "step"},
           {"output_scale", output_scale},
           {"sharing", to_string(sharing)},
           {"networks", names}};
+  if (!input_scale.empty()) j["input_scale"] = input_scale;
+  return j;
+}
+
+const std::array<double, 3>& PsdArchitecture::input_scale_of(std::size_t net) const {
+  static const std::array<double, 3> ones{1.0, 1.0, 1.0};
+  return input_scale.empty() ? ones : input_scale.at(net);
 }
 
 PsdArchitecture PsdArchitecture::from_json(const nlohmann::json& j, const std::string& where) {
@@ -88,18 +95,32 @@ PsdArchitecture PsdArchitecture::from_json(const nlohmann::json& j, const std::s
         throw Error(fmt::format("{}: networks {} do not match sharing '{}'", where, j.at("networks").dump(),
                                 to_string(a.sharing)));
     }
+    if (j.contains("input_scale")) a.input_scale = j.at("input_scale").get<std::vector<std::array<double, 3>>>();
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: bad PSD architecture: {}", where, e.what()));
   }
   if (!std::isfinite(a.output_scale))
     throw Error(fmt::format("{}: PSD output_scale must be finite", where));
+  a.validate(where);
   return a;
+}
+
+void PsdArchitecture::validate(const std::string& where) const {
+  const std::size_t nets = policy_networks(sharing).size();
+  if (!input_scale.empty() && input_scale.size() != nets)
+    throw Error(fmt::format("{}: PSD input_scale has {} entries, the '{}' policy has {} networks", where,
+                            input_scale.size(), to_string(sharing), nets));
+  for (const auto& s : input_scale)
+    for (double v : s)
+      if (!(v > 0.0) || !std::isfinite(v))
+        throw Error(fmt::format("{}: PSD input_scale entries must be finite and > 0, got {}", where, v));
 }
 
 // ---------------------------------------------------------------- policy
 
 PsdPolicy::PsdPolicy(PsdPolicyConfig config) : config_(std::move(config)) {
   config_.features.validate("PSD policy");
+  config_.arch.validate("PSD policy");
   nets_ = policy_networks(config_.arch.sharing);
   for (std::size_t k = 0; k < nets_.size(); ++k) lstms_.emplace_back(config_.arch.lstm_config());
 }
@@ -161,8 +182,19 @@ std::string PsdPolicy::fingerprint() const {
 
 void PsdPolicy::act(PolicyNet net, const Eigen::Ref<const Mat>& obs, LstmState& state, Mat& steps,
                     LstmWorkspace& ws) const {
-  lstms_[index_of(net)].step(obs, state, steps, ws);
+  const Index k = index_of(net);
+  if (config_.arch.input_scale.empty())
+    lstms_[k].step(obs, state, steps, ws);
+  else
+    lstms_[k].step(network_input(net, obs), state, steps, ws);
   if (config_.arch.output_scale != 1.0) steps *= config_.arch.output_scale;
+}
+
+Mat PsdPolicy::network_input(PolicyNet net, const Eigen::Ref<const Mat>& obs) const {
+  const auto& s = config_.arch.input_scale_of(static_cast<std::size_t>(index_of(net)));
+  Mat u = obs;
+  for (Index r = 0; r < u.rows() && r < 3; ++r) u.row(r) *= s[static_cast<std::size_t>(r)];
+  return u;
 }
 
 PolicyFile PsdPolicy::to_file(const Provenance& provenance) const {

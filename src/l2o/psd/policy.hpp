@@ -5,10 +5,14 @@
 //
 //   step_j = output_scale * (W_out h_j + b_out)        (the mean action; deterministic)
 //
+// where the LSTM reads the features multiplied by a fixed per-network input scale (1 unless set:
+// meta-training sets it from the features' RMS on the initial trajectories, docs/psd.md).
+//
 // Parameters are shared by all coordinates of a coordinate group. Across groups, the policy either
 // uses one network for every group ("shared") or one network per group *kind* ("per_kind", the
 // default): hidden-layer weights, output-layer weights, hidden-layer biases, output-layer biases.
 // docs/psd.md explains the choice and the mapping of any layout onto the networks.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -46,8 +50,15 @@ struct PsdArchitecture {
   double init_range = 0.0;         // initial weight range, 0 = 1/sqrt(cells) (nn/lstm.hpp)
   double output_scale = 1.0;       // multiplies the read-out (LM17 mentions no scaling)
   PolicySharing sharing = PolicySharing::PerKind;
+  // Per network (policy_networks(sharing) order), the factors applied to [O1, O2, O3] before the
+  // LSTM. Empty = all 1. Fixed input standardisation (GPS-code standardises observations): O2 of a
+  // weight matrix is ~1e-3, far below what a freshly initialised LSTM can resolve.
+  std::vector<std::array<double, 3>> input_scale;
+
+  const std::array<double, 3>& input_scale_of(std::size_t net) const;
 
   LstmConfig lstm_config() const;  // input 3 (O1, O2, O3), output 1 (the step)
+  void validate(const std::string& where) const;  // throws l2o::Error naming `where`
   nlohmann::json to_json() const;
   static PsdArchitecture from_json(const nlohmann::json& j, const std::string& where);
 };
@@ -92,6 +103,8 @@ class PsdPolicy {
   // their LSTM state (advanced in place), `steps` receives 1 x n. This is output_scale times the
   // network's output: meta-training through network(n).bptt() must scale output gradients by it.
   void act(PolicyNet net, const Eigen::Ref<const Mat>& obs, LstmState& state, Mat& steps, LstmWorkspace& ws) const;
+  // The LSTM input for features `obs` (3 x n): each row times the network's input scale.
+  Mat network_input(PolicyNet net, const Eigen::Ref<const Mat>& obs) const;
 
  private:
   Index index_of(PolicyNet n) const;
