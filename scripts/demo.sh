@@ -5,7 +5,7 @@
 # (policies/l2l-mnist.json) and the seven hand-designed optimizers at their tuned values
 # (configs/tuned.json). Writes CSVs, summary.json, plots and report.md, and says where they are.
 #
-#   L2O_DEMO_SEEDS   runs per optimizer and panel (default 5; RESULTS.md says what 10 give)
+#   L2O_DEMO_SEEDS   runs per optimizer and panel (default 3, to stay within 30 minutes)
 #   L2O_DEMO_OUT     results folder (default results/paper)
 #   L2O_DEMO_JOBS    parallel runs (default: all cores)
 #
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 L2O_BUILD_TARGETS="${L2O_BUILD_TARGETS-l2o_cli}" scripts/setup.sh
-seeds="${L2O_DEMO_SEEDS:-5}"
+seeds="${L2O_DEMO_SEEDS:-3}"
 out="${L2O_DEMO_OUT:-results/paper}"
 jobs="${L2O_DEMO_JOBS:-$(nproc)}"
 ./build/l2o bench --experiment all --seeds "$seeds" --jobs "$jobs" --out "$out"
