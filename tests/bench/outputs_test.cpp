@@ -101,6 +101,19 @@ TEST(SummaryJson, ListsMissingPanelsWithTheirReasonSeparately) {
   EXPECT_EQ(s["panels"][0]["csv"], "fig1_tfd.csv");
 }
 
+// The learned optimizers stand out (PSD black, L2LBGDBGD red, both thicker); the others take the
+// palette in order of appearance, the same colour in every panel.
+TEST(Plots, LearnedOptimizersAreDrawnThickInTheirOwnColours) {
+  PanelResult p = tiny_panel();
+  p.optimizers[0].label = "psd";
+  p.optimizers[1].label = "adam";
+  const std::string script = panel_plot_script(p, {"psd", "l2l", "adam"});
+  EXPECT_NE(script.find("using 1:2 with lines lw 3 lc rgb '#000000' title 'psd'"), std::string::npos) << script;
+  EXPECT_NE(script.find("using 1:8 with lines lw 2 lc rgb '#1f77b4' title 'adam'"), std::string::npos) << script;
+  p.optimizers[0].label = "l2l";
+  EXPECT_NE(panel_plot_script(p, {"psd", "l2l", "adam"}).find("lw 3 lc rgb '#d62728' title 'l2l'"), std::string::npos);
+}
+
 TEST(Plots, ScriptsReferTheCsvColumnsAndRenderWhenGnuplotIsThere) {
   const std::vector<PanelResult> panels{tiny_panel(), missing_panel()};
   const fs::path dir = fresh_dir("bench_test_plots");

@@ -19,14 +19,27 @@ namespace l2o {
 
 namespace {
 
-// Colour-blind-safe-ish palette (Tableau 10); optimizers keep their colour across panels.
-const char* const kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+// Colour-blind-safe-ish palette (Tableau 10 without its red, kept for L2LBGDBGD below, and its
+// grey, too close to PSD's black); optimizers keep their colour across panels.
+const char* const kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b",
+                                "#e377c2", "#bcbd22", "#17becf"};
 
-std::string colour_of(const std::string& label, const std::vector<std::string>& all_labels) {
-  const auto it = std::find(all_labels.begin(), all_labels.end(), label);
-  const auto i = static_cast<std::size_t>(it - all_labels.begin());
-  return kPalette[i % (sizeof(kPalette) / sizeof(kPalette[0]))];
+// The learned optimizers of the paper are drawn in black (PSD) and red (L2LBGDBGD), thicker than
+// the hand-designed ones, so that the method under test is found at a glance; every other label
+// takes the next palette colour in order of appearance.
+struct LineStyle {
+  std::string colour;
+  int width;
+};
+LineStyle style_of(const std::string& label, const std::vector<std::string>& all_labels) {
+  if (label == "psd") return {"#000000", 3};
+  if (label == "l2l") return {"#d62728", 3};
+  std::size_t i = 0;
+  for (const auto& l : all_labels) {
+    if (l == label) break;
+    if (l != "psd" && l != "l2l") ++i;
+  }
+  return {kPalette[i % (sizeof(kPalette) / sizeof(kPalette[0]))], 2};
 }
 
 // A gnuplot single-quoted string: a quote is written twice.
@@ -121,16 +134,16 @@ std::string panel_body(const PanelResult& p, const std::vector<std::string>& all
   s << "set ylabel 'true objective'\n";
   s << "set title " << gp_quote(panel_title(p)) << "\n";
   s << "set style fill transparent solid 0.15 noborder\n";
-  s << (small ? "set key top right font ',7' samplen 2 spacing 0.9\n" : "set key outside right top\n");
+  s << (small ? "set key top right font ',8' samplen 2 spacing 0.9\n" : "set key outside right top\n");
   const std::string csv = gp_quote(p.file_stem() + ".csv");
   std::vector<std::string> parts;
   for (std::size_t j = 0; j < p.optimizers.size(); ++j) {
     const int base = 2 + kCsvColumnsPerOptimizer * static_cast<int>(j);  // mean column
-    const std::string colour = colour_of(p.optimizers[j].label, all_labels);
+    const LineStyle style = style_of(p.optimizers[j].label, all_labels);
     parts.push_back(fmt::format("{} using 1:{}:{} with filledcurves lc rgb '{}' notitle", csv, base + 3, base + 4,
-                                colour));
-    parts.push_back(fmt::format("{} using 1:{} with lines lw 2 lc rgb '{}' title {}", csv, base, colour,
-                                gp_quote(p.optimizers[j].label)));
+                                style.colour));
+    parts.push_back(fmt::format("{} using 1:{} with lines lw {} lc rgb '{}' title {}", csv, base, style.width,
+                                style.colour, gp_quote(p.optimizers[j].label)));
   }
   s << "plot ";
   for (std::size_t i = 0; i < parts.size(); ++i) s << (i ? ", \\\n     " : "") << parts[i];
