@@ -17,7 +17,7 @@
 #include "l2o/l2l/l2l_optimizer.hpp"
 #include "l2o/optim/adam.hpp"
 #include "l2o/optim/train_loop.hpp"
-#include "l2o/task/task_spec.hpp"
+#include "support/mnist_task.hpp"
 
 namespace l2o {
 namespace {
@@ -26,19 +26,9 @@ namespace fs = std::filesystem;
 
 const std::string kPolicy = std::string(L2O_SOURCE_DIR) + "/policies/l2l-mnist.json";
 
-// The MNIST meta-training task, or nullptr when its data are not available here.
-std::unique_ptr<MlpTask> mnist_task() {
-  DataOptions data;
-  const char* env = std::getenv("L2O_DATA");
-  data.data_dir = env && *env ? env : std::string(L2O_SOURCE_DIR) + "/data";
-  data.shared_dir = std::string(L2O_SOURCE_DIR) + "/../shared/data";
-  if (!fs::exists(fs::path(data.data_dir) / "mnist" / "train-images-idx3-ubyte")) return nullptr;
-  return std::make_unique<MlpTask>(make_task(TaskSpec{}, data));
-}
-
 TEST(ShippedL2LPolicy, LoadsAndTrainsTheMetaTrainingTask) {
   if (!fs::exists(kPolicy)) GTEST_SKIP() << kPolicy << " not present";
-  auto task = mnist_task();
+  auto task = test_support::mnist_task_if_present();
   if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
   OptimizerPtr opt = make_l2l(kPolicy);
   RunOptions run;
@@ -71,7 +61,7 @@ TEST(ShippedL2LPolicy, EvaluationAgainstTunedAdam) {
   const char* flag = std::getenv("L2O_L2L_EVAL");
   if (!flag || std::string(flag) != "1") GTEST_SKIP() << "set L2O_L2L_EVAL=1 to run the evaluation";
   if (!fs::exists(kPolicy)) GTEST_SKIP() << kPolicy << " not present";
-  auto task = mnist_task();
+  auto task = test_support::mnist_task_if_present();
   if (!task) GTEST_SKIP() << "MNIST data not present";
   const AdamOptions adam_opts = tuned_adam();
   double l2l_meta = 0, l2l_final = 0, adam_meta = 0, adam_final = 0;

@@ -11,7 +11,7 @@
 
 #include "l2o/optim/train_loop.hpp"
 #include "l2o/psd/psd_optimizer.hpp"
-#include "l2o/task/task_spec.hpp"
+#include "support/mnist_task.hpp"
 
 namespace l2o {
 namespace {
@@ -20,21 +20,12 @@ namespace fs = std::filesystem;
 
 const std::string kPolicy = std::string(L2O_SOURCE_DIR) + "/policies/psd-mnist.json";
 
-std::unique_ptr<MlpTask> mnist_task() {
-  DataOptions data;
-  const char* env = std::getenv("L2O_DATA");
-  data.data_dir = env && *env ? env : std::string(L2O_SOURCE_DIR) + "/data";
-  data.shared_dir = std::string(L2O_SOURCE_DIR) + "/../shared/data";
-  if (!fs::exists(fs::path(data.data_dir) / "mnist" / "train-images-idx3-ubyte")) return nullptr;
-  return std::make_unique<MlpTask>(make_task(TaskSpec{}, data));
-}
-
 TEST(ShippedPsdPolicy, IsStandardisedAndTrainsTheMetaTrainingTaskLikeTheBestBaseline) {
   if (!fs::exists(kPolicy)) GTEST_SKIP() << kPolicy << " not present";
   const PsdPolicy policy = PsdPolicy::load(kPolicy);
   EXPECT_EQ(policy.config().arch.layers, std::vector<Index>{128});
   ASSERT_EQ(policy.config().arch.input_scale.size(), 4u);  // per-kind networks, standardised inputs
-  auto task = mnist_task();
+  auto task = test_support::mnist_task_if_present();
   if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
   OptimizerPtr opt = make_psd(kPolicy);
   RunOptions run;
