@@ -251,6 +251,24 @@ TEST(PsdGpsTrainer, AdaGradTeacherGivesAnExactGuidingPolicy) {
   }
 }
 
+// Without a configured lr or a tuned file the momentum teacher comes from the grid search, and
+// is one of its points.
+TEST(PsdGpsTrainer, MomentumTeacherFallsBackToTheGridSearch) {
+  PsdMetaTrainConfig c = tiny_config();
+  c.init.lr = 0.0;
+  c.init.tuned_path = "no/such/tuned.json";
+  c.init.lr_grid = {0.01, 0.1};
+  c.init.momentum_grid = {0.5};
+  c.regression.init_epochs = 1;
+  PsdGpsTrainer trainer(tiny_task(), c, 3);
+  const InitReport init = trainer.initialise();
+  EXPECT_EQ(init.teacher_source, "grid search");
+  ASSERT_TRUE(init.teacher_hyper.contains("lr"));
+  const double lr = init.teacher_hyper.at("lr").get<double>();
+  EXPECT_TRUE(lr == 0.01 || lr == 0.1) << init.teacher_hyper.dump();
+  EXPECT_EQ(init.teacher_hyper.at("momentum").get<double>(), 0.5);
+}
+
 TEST(PsdGpsTrainer, LowersTheMetaLossOfPiAndResumesExactly) {
   const MlpTask& task = tiny_task();
   const PsdMetaTrainConfig c = tiny_config();

@@ -68,10 +68,6 @@ std::unique_ptr<Controller> make_pi_controller(const ParamLayout& layout, std::s
   return std::make_unique<OptimizerController>(layout, make_psd(std::move(policy)));
 }
 
-std::unique_ptr<Controller> make_momentum_controller(const ParamLayout& layout, MomentumOptions options) {
-  return std::make_unique<OptimizerController>(layout, std::make_unique<Momentum>(options));
-}
-
 std::unique_ptr<Controller> make_hand_designed_controller(const ParamLayout& layout, const std::string& name,
                                                           const nlohmann::json& hyper) {
   return std::make_unique<OptimizerController>(layout, make_hand_designed(name, hyper));

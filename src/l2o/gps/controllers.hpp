@@ -12,7 +12,6 @@
 
 #include "l2o/gps/linear_gaussian.hpp"
 #include "l2o/gps/rollout.hpp"
-#include "l2o/optim/momentum.hpp"
 #include "l2o/psd/policy.hpp"
 
 namespace l2o::gps {
@@ -22,7 +21,6 @@ namespace l2o::gps {
 std::unique_ptr<Controller> make_psi_controller(const ParamLayout& layout, const std::vector<LinearGaussianPolicy>& psi,
                                                 std::uint64_t noise_seed, bool noise = true);
 std::unique_ptr<Controller> make_pi_controller(const ParamLayout& layout, std::shared_ptr<const PsdPolicy> policy);
-std::unique_ptr<Controller> make_momentum_controller(const ParamLayout& layout, MomentumOptions options);
 // A hand-designed optimizer by name (optim/registry.hpp), e.g. the initialisation's teacher.
 std::unique_ptr<Controller> make_hand_designed_controller(const ParamLayout& layout, const std::string& name,
                                                           const nlohmann::json& hyper);

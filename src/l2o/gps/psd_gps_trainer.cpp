@@ -96,25 +96,6 @@ nlohmann::json tuned_hyper_from(const std::string& path, const std::string& name
   }
 }
 
-MomentumOptions momentum_from_tuned(const std::string& path, bool& found) {
-  found = false;
-  MomentumOptions m;
-  if (path.empty() || !std::filesystem::exists(path)) return m;
-  std::ifstream in(path);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-    const auto& h = j.at("optimizers").at("momentum").at("hyper");
-    m.lr = h.at("lr").get<double>();
-    m.momentum = h.value("momentum", m.momentum);
-    m.nesterov = h.value("nesterov", false);
-    found = true;
-  } catch (const nlohmann::json::exception&) {
-    throw Error(fmt::format("{}: no readable momentum entry (optimizers.momentum.hyper.lr)", path));
-  }
-  return m;
-}
-
 // Per network of `sharing`, 1 / RMS of each observation feature over the recorded samples of the
 // groups it steps (1 where a feature is identically zero or the network has no samples).
 std::vector<std::array<double, 3>> input_scales(const ParamLayout& layout, PolicySharing sharing,
@@ -164,7 +145,6 @@ nlohmann::json IterationReport::to_json() const {
 nlohmann::json InitReport::to_json() const {
   return {{"teacher", teacher},
           {"teacher_hyper", teacher_hyper},
-          {"momentum", {{"lr", momentum.lr}, {"momentum", momentum.momentum}, {"nesterov", momentum.nesterov}}},
           {"teacher_source", teacher_source},
           {"teacher_meta_loss", teacher_meta_loss},
           {"psi_meta_loss", psi_meta_loss},
@@ -194,32 +174,30 @@ double PsdGpsTrainer::evaluate_pi(const PsdPolicy& policy) const {
   return mean_meta_loss(rs);
 }
 
-MomentumOptions PsdGpsTrainer::choose_momentum(std::string& source) {
+nlohmann::json PsdGpsTrainer::choose_momentum(std::string& source) {
   if (config_.init.lr > 0) {
     source = "config";
-    return MomentumOptions{config_.init.lr, config_.init.momentum, false};
+    return {{"lr", config_.init.lr}, {"momentum", config_.init.momentum}};
   }
-  bool found = false;
-  MomentumOptions m = momentum_from_tuned(config_.init.tuned_path, found);
-  if (found) {
+  if (!config_.init.tuned_path.empty() && std::filesystem::exists(config_.init.tuned_path)) {
     source = "tuned file " + config_.init.tuned_path;
-    return m;
+    return tuned_hyper_from(config_.init.tuned_path, "momentum");
   }
   // Grid search on the meta-training objective (true meta-loss, meta-training seeds).
   source = "grid search";
   const ParamLayout& layout = rollout_task_.layout();
   double best = std::numeric_limits<double>::infinity();
-  MomentumOptions best_m{config_.init.lr_grid.front(), config_.init.momentum_grid.front(), false};
+  nlohmann::json best_h;
   const auto seeds = batch_seeds(seed_, "init-grid", config_.init.grid_seeds);
   for (double mu : config_.init.momentum_grid)
     for (double lr : config_.init.lr_grid) {
-      const MomentumOptions o{lr, mu, false};
+      const nlohmann::json h = {{"lr", lr}, {"momentum", mu}};
       const double loss = mean_meta_loss(rollout_batch(
           rollout_task_, config_.features, config_.state_features(),
-          [&](Index) { return make_momentum_controller(layout, o); }, seeds, RecordOptions{false, 0}));
-      if (loss < best) best = loss, best_m = o;
+          [&](Index) { return make_hand_designed_controller(layout, "momentum", h); }, seeds, RecordOptions{false, 0}));
+      if (best_h.is_null() || loss < best) best = loss, best_h = h;
     }
-  return best_m;
+  return best_h;
 }
 
 std::vector<RegressionSet> PsdGpsTrainer::regression_sets(const std::vector<std::vector<Mat>>& states,
@@ -250,8 +228,7 @@ InitReport PsdGpsTrainer::initialise() {
   InitReport rep;
   rep.teacher = config_.init.teacher;
   if (rep.teacher == "momentum") {
-    rep.momentum = choose_momentum(rep.teacher_source);
-    rep.teacher_hyper = {{"lr", rep.momentum.lr}, {"momentum", rep.momentum.momentum}, {"nesterov", rep.momentum.nesterov}};
+    rep.teacher_hyper = choose_momentum(rep.teacher_source);
   } else {
     rep.teacher_hyper = tuned_hyper_from(config_.init.tuned_path, rep.teacher);
     rep.teacher_source = "tuned file " + config_.init.tuned_path;
@@ -577,8 +554,6 @@ void PsdGpsTrainer::restore(const nlohmann::json& j, const std::string& where) {
       buffer_.push_back(std::move(sets));
     }
     const auto& in = j.at("init");
-    init_report_.momentum.lr = in.at("momentum").at("lr").get<double>();
-    init_report_.momentum.momentum = in.at("momentum").at("momentum").get<double>();
     init_report_.teacher = in.at("teacher").get<std::string>();
     init_report_.teacher_hyper = in.at("teacher_hyper");
     init_report_.teacher_source = in.at("teacher_source").get<std::string>();

@@ -26,7 +26,6 @@
 #include "l2o/gps/meta_train_config.hpp"
 #include "l2o/gps/policy_regression.hpp"
 #include "l2o/gps/rollout.hpp"
-#include "l2o/optim/momentum.hpp"
 #include "l2o/psd/policy.hpp"
 
 namespace l2o::gps {
@@ -57,7 +56,6 @@ struct IterationReport {
 struct InitReport {
   std::string teacher = "momentum";  // the optimizer whose steps the initial psi fits
   nlohmann::json teacher_hyper;      // its hyper-parameters
-  MomentumOptions momentum;          // the same, when the teacher is momentum
   std::string teacher_source;        // "tuned file ...", "config", "grid search"
   double teacher_meta_loss = 0.0;    // on the evaluation seeds
   double psi_meta_loss = 0.0;      // mean-action psi on the evaluation seeds
@@ -105,7 +103,8 @@ class PsdGpsTrainer {
     bool has_model = false;
     double prev_objective = 0.0, predicted_objective = 0.0, last_kl = -1.0;
   };
-  MomentumOptions choose_momentum(std::string& source);
+  // Momentum's hyper-parameters: init.lr if set, else the tuned file's, else a grid search.
+  nlohmann::json choose_momentum(std::string& source);
   std::vector<RegressionSet> regression_sets(const std::vector<std::vector<Mat>>& states,
                                              const std::vector<std::vector<Mat>>& obs) const;
 
