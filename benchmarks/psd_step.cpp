@@ -1,16 +1,21 @@
-// The cost of one Predicted Step Descent step on the paper's two net sizes, beside Adam's step and
-// the minibatch gradient of the MLP task (batch 64) that every step needs anyway, plus the LSTM's
-// arithmetic rate as a fraction of a large Eigen matrix product measured in the same run.
+// The cost of one Predicted Step Descent step on the paper's two net sizes, in float64 and in
+// float32, on 1 and 2 threads, beside Adam's step and the minibatch gradient of the MLP task (batch
+// 64) that every step needs anyway, plus the LSTM's arithmetic rate as a fraction of a large Eigen
+// matrix product of the same precision measured in the same run.
 //
-//   build/psd_step                          (Eigen single-threaded, the default)
-//   L2O_BENCH_THREADS=2 build/psd_step      (Eigen's OpenMP products on 2 threads)
+//   build/psd_step                          (Eigen's own products single-threaded, the default)
+//   build/psd_step --benchmark_filter=PsdStep
+//
+// Names: BM_PsdStep/<sharing>/<precision>/threads<N>/<arch>; threads are those inside one PSD step
+// (PsdRuntimeOptions::threads, fixed column blocks on OpenMP threads).
 //
 // Counters: GFLOPS is the LSTM arithmetic (2 * 4H * (3 + H) + 2H floating-point operations per
 // coordinate and step: the gate product and the read-out) divided by the time of the whole step,
-// features and activations included; frac_of_gemm divides that by the rate of a 1024^3 GEMM
-// measured the same way. With one thread the time is the process's CPU time, so that a busy
-// machine (other processes taking turns on the core) does not distort the ratio; with several
-// threads it is wall time. The context line "rate_clock" says which.
+// features and activations included; frac_of_gemm divides that by the one-thread rate of a 1024^3
+// GEMM of the same precision. Single-threaded benchmarks time the process's CPU time, so that a
+// busy machine (other processes taking turns on the core) does not distort the ratio; threaded
+// ones time wall-clock time (the only meaningful clock for a parallel step): run them on an idle
+// machine. Google Benchmark's own "Time" column is wall time throughout.
 #include <benchmark/benchmark.h>
 
 #include <time.h>
@@ -20,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "l2o/core/rng.hpp"
 #include "l2o/data/dataset.hpp"
@@ -32,9 +38,9 @@ namespace {
 
 using namespace l2o;
 
-// The clock the rates use: process CPU time when Eigen runs on one thread, wall time otherwise.
-double now_seconds() {
-  if (Eigen::nbThreads() == 1) {
+// The clock the rates use: process CPU time for single-threaded work, wall time otherwise.
+double now_seconds(bool wall = false) {
+  if (!wall && Eigen::nbThreads() == 1) {
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
@@ -80,12 +86,13 @@ const MlpTask& task_for(const std::vector<int>& arch) {
   return *t;
 }
 
-// FLOP rate of a large Eigen product on this machine and thread count, measured once.
+// FLOP rate of a large Eigen product of scalar T on this machine, measured once per type.
+template <class T>
 double gemm_rate() {
   static const double rate = [] {
     const Index n = 1024;
-    const Mat a = random_mat(n, n, 4), b = random_mat(n, n, 5);
-    Mat c(n, n);
+    const MatT<T> a = random_mat(n, n, 4).cast<T>(), b = random_mat(n, n, 5).cast<T>();
+    MatT<T> c(n, n);
     c.noalias() = a * b;  // warm-up
     int reps = 0;
     const double t0 = now_seconds();
@@ -103,64 +110,77 @@ double gemm_rate() {
 
 double lstm_flops_per_coordinate(Index H) { return 2.0 * 4 * H * (3 + H) + 2.0 * H; }
 
-// Sets the rate counters from the LSTM work done and the measured wall time.
-void report_rate(benchmark::State& state, double flops_per_iter, double seconds) {
+// Sets the rate counters from the LSTM work done and the measured time, against the GEMM rate of
+// the same precision.
+void report_rate(benchmark::State& state, double flops_per_iter, double seconds, Precision p) {
   const double rate = flops_per_iter * static_cast<double>(state.iterations()) / seconds;
   state.counters["GFLOPS"] = rate / 1e9;
-  state.counters["frac_of_gemm"] = rate / gemm_rate();
+  state.counters["frac_of_gemm"] = rate / (p == Precision::Float32 ? gemm_rate<float>() : gemm_rate<double>());
 }
 
+template <class T>
 void BM_Gemm1024(benchmark::State& state) {
   const Index n = 1024;
-  const Mat a = random_mat(n, n, 4), b = random_mat(n, n, 5);
-  Mat c(n, n);
+  const MatT<T> a = random_mat(n, n, 4).cast<T>(), b = random_mat(n, n, 5).cast<T>();
+  MatT<T> c(n, n);
   const double t0 = now_seconds();
   for (auto _ : state) {
     c.noalias() = a * b;
     benchmark::DoNotOptimize(c.data());
   }
-  report_rate(state, 2.0 * n * n * n, now_seconds() - t0);
+  report_rate(state, 2.0 * n * n * n, now_seconds() - t0,
+              std::is_same_v<T, float> ? Precision::Float32 : Precision::Float64);
 }
-BENCHMARK(BM_Gemm1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Gemm1024<double>)->Name("BM_Gemm1024/float64")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Gemm1024<float>)->Name("BM_Gemm1024/float32")->Unit(benchmark::kMillisecond);
 
-// The bare LSTM step (128 cells) over every coordinate of the net as one batch.
-void BM_LstmStep(benchmark::State& state, std::vector<int> arch) {
-  const Index B = task_for(arch).dim();
-  Lstm net(PsdArchitecture{}.lstm_config());
-  Rng rng(1);
-  net.init_params(rng);
-  LstmState s = net.zero_state(B);
-  LstmWorkspace ws;
-  const Mat x = random_mat(3, B, 6);
-  Mat y;
+// The bare LSTM step (128 cells) over every coordinate of the net as one batch, float64 (Lstm) or
+// float32 (LstmF32).
+template <class Net, class State, class Work, class M>
+void lstm_loop(benchmark::State& state, const Net& net, Index B, Precision p) {
+  State s = net.zero_state(B);
+  Work ws;
+  const M x = random_mat(3, B, 6).cast<typename M::Scalar>();
+  M y;
   net.step(x, s, y, ws);
   const double t0 = now_seconds();
   for (auto _ : state) {
     net.step(x, s, y, ws);
     benchmark::DoNotOptimize(y.data());
   }
-  report_rate(state, lstm_flops_per_coordinate(128) * static_cast<double>(B),
-              now_seconds() - t0);
+  report_rate(state, lstm_flops_per_coordinate(128) * static_cast<double>(B), now_seconds() - t0, p);
   state.counters["coords"] = static_cast<double>(B);
 }
 
+void BM_LstmStep(benchmark::State& state, std::vector<int> arch, Precision p) {
+  const Index B = task_for(arch).dim();
+  Lstm net(PsdArchitecture{}.lstm_config());
+  Rng rng(1);
+  net.init_params(rng);
+  if (p == Precision::Float32)
+    lstm_loop<LstmF32, LstmStateF32, LstmWorkspaceF32, MatF>(state, LstmF32(net), B, p);
+  else
+    lstm_loop<Lstm, LstmState, LstmWorkspace, Mat>(state, net, B, p);
+}
+
 // The whole PSD step: features, one LSTM batch per coordinate group, read-out into delta.
-void BM_PsdStep(benchmark::State& state, std::vector<int> arch, PolicySharing sharing) {
+void BM_PsdStep(benchmark::State& state, std::vector<int> arch, PolicySharing sharing, PsdRuntimeOptions options) {
   const ParamLayout& layout = task_for(arch).layout();
   PsdPolicyConfig cfg;
   cfg.arch.sharing = sharing;
-  auto opt = make_psd(PsdPolicy::fresh(cfg, 1));
+  auto opt = make_psd(PsdPolicy::fresh(cfg, 1), options);
   opt->init(layout);
   const Vec x = random_mat(layout.dim, 1, 7), g = random_mat(layout.dim, 1, 8);
   Vec delta;
   opt->step({x, 2.3, g}, delta);
-  const double t0 = now_seconds();
+  const bool wall = options.threads > 1;
+  const double t0 = now_seconds(wall);
   for (auto _ : state) {
     opt->step({x, 2.3, g}, delta);
     benchmark::DoNotOptimize(delta.data());
   }
-  report_rate(state, lstm_flops_per_coordinate(128) * static_cast<double>(layout.dim),
-              now_seconds() - t0);
+  report_rate(state, lstm_flops_per_coordinate(128) * static_cast<double>(layout.dim), now_seconds(wall) - t0,
+              options.precision);
   state.counters["coords"] = static_cast<double>(layout.dim);
 }
 
@@ -213,10 +233,19 @@ void BM_StateFeatures(benchmark::State& state, std::vector<int> arch) {
 void register_all() {
   for (const auto& a : kArchs) {
     const std::string n = arch_name(a);
-    benchmark::RegisterBenchmark(("BM_LstmStep/" + n).c_str(), BM_LstmStep, a)->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("BM_PsdStep/per_kind/" + n).c_str(), BM_PsdStep, a, PolicySharing::PerKind)
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("BM_PsdStep/shared/" + n).c_str(), BM_PsdStep, a, PolicySharing::Shared)
+    for (Precision p : {Precision::Float64, Precision::Float32}) {
+      const std::string pn = to_string(p);
+      benchmark::RegisterBenchmark(("BM_LstmStep/" + pn + "/" + n).c_str(), BM_LstmStep, a, p)
+          ->Unit(benchmark::kMillisecond);
+      for (int threads : {1, 2})
+        benchmark::RegisterBenchmark(
+            ("BM_PsdStep/per_kind/" + pn + "/threads" + std::to_string(threads) + "/" + n).c_str(), BM_PsdStep, a,
+            PolicySharing::PerKind, PsdRuntimeOptions{p, threads})
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime();
+    }
+    benchmark::RegisterBenchmark(("BM_PsdStep/shared/float64/threads1/" + n).c_str(), BM_PsdStep, a,
+                                 PolicySharing::Shared, PsdRuntimeOptions{})
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("BM_AdamStep/" + n).c_str(), BM_AdamStep, a)->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("BM_MlpGradient/batch64/" + n).c_str(), BM_MlpGradient, a)
@@ -231,11 +260,12 @@ int main(int argc, char** argv) {
   const int n = threads ? std::atoi(threads) : 1;
   Eigen::setNbThreads(n > 0 ? n : 1);
   benchmark::AddCustomContext("eigen_threads", std::to_string(Eigen::nbThreads()));
-  benchmark::AddCustomContext("rate_clock", Eigen::nbThreads() == 1 ? "process_cpu" : "wall");
+  benchmark::AddCustomContext("rate_clock", Eigen::nbThreads() == 1 ? "process_cpu (threads1), wall (threads2)" : "wall");
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   register_all();
-  benchmark::AddCustomContext("gemm1024_gflops", std::to_string(gemm_rate() / 1e9));
+  benchmark::AddCustomContext("gemm1024_gflops_float64", std::to_string(gemm_rate<double>() / 1e9));
+  benchmark::AddCustomContext("gemm1024_gflops_float32", std::to_string(gemm_rate<float>() / 1e9));
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -58,6 +58,34 @@ TEST(RealData, Cifar10) {
   for (const auto& [c, n] : class_counts(d.test)) EXPECT_EQ(n, 1000) << "class " << c;
 }
 
+// CIFAR-100 in the official binary layout (l2o data prepare extracts ../shared/data's copy):
+// 50,000 / 10,000 records, fine labels 0-99 with 500 / 100 images each, coarse labels 0-19 with
+// 2,500 / 500, the official label names.
+TEST(RealData, Cifar100) {
+  Dataset d;
+  if (!load_or_skip("cifar100", d)) GTEST_SKIP() << "CIFAR-100 not under data/ (l2o data prepare)";
+  EXPECT_EQ(d.train.count, 50000);
+  EXPECT_EQ(d.test.count, 10000);
+  EXPECT_EQ(d.train.dim(), 3072);
+  EXPECT_EQ(d.num_classes, 100);
+  const auto train = class_counts(d.train), test = class_counts(d.test);
+  EXPECT_EQ(train.size(), 100u);
+  EXPECT_EQ(train.begin()->first, 0);
+  EXPECT_EQ(train.rbegin()->first, 99);
+  for (const auto& [c, n] : train) EXPECT_EQ(n, 500) << "class " << c;
+  for (const auto& [c, n] : test) EXPECT_EQ(n, 100) << "class " << c;
+  ASSERT_EQ(d.class_names.size(), 100u);
+  EXPECT_EQ(d.class_names.front(), "apple");
+  EXPECT_EQ(d.class_names.back(), "worm");
+
+  DataOptions coarse = real_options();
+  coarse.cifar100_coarse = true;
+  const Dataset c = load_dataset("cifar100", coarse);
+  EXPECT_EQ(c.num_classes, 20);
+  for (const auto& [k, n] : class_counts(c.train)) EXPECT_EQ(n, 2500) << "coarse class " << k;
+  EXPECT_LE(class_counts(c.test).rbegin()->first, 19);
+}
+
 TEST(RealData, TfdSubstitute) {
   Dataset d;
   if (!load_or_skip("tfd", d)) GTEST_SKIP() << "FER2013 not under data/ (l2o data prepare)";

@@ -236,5 +236,39 @@ TEST_F(L2LPolicyFile, RejectsAWrongLstmShape) {
   save_policy_file(path, f);
   EXPECT_THROW(make_l2l(path), Error);
 }
+// The float32 runtime: steps within single-precision rounding of float64, a state that resumes
+// exactly, and a state of the other precision refused.
+TEST(L2LOptimizer, Float32FollowsFloat64AndItsStateResumesExactly) {
+  const L2LPolicy policy = L2LPolicy::random(test_settings(), 4);
+  const Index n = 500;
+  L2LOptimizer f64(policy), f32(policy, "<memory>", Precision::Float32);
+  f64.init(ParamLayout::single(n));
+  f32.init(ParamLayout::single(n));
+  const Vec x = Vec::Zero(n);
+  double worst = 0.0;
+  nlohmann::json saved;
+  std::vector<Vec> after;
+  for (int t = 0; t < 12; ++t) {
+    if (t == 6) saved = f32.save_state();
+    const Vec g = spread_gradient(n, 20 + static_cast<std::uint64_t>(t));
+    Vec a, b;
+    f64.step({x, 1.0, g}, a);
+    f32.step({x, 1.0, g}, b);
+    worst = std::max(worst, (a - b).cwiseAbs().maxCoeff() / a.cwiseAbs().maxCoeff());
+    if (t >= 6) after.push_back(b);
+  }
+  EXPECT_LT(worst, 1e-4);
+  EXPECT_GT(worst, 0.0);
+  EXPECT_EQ(f32.hyperparams().at("precision"), "float32");
+  L2LOptimizer resumed(policy, "<memory>", Precision::Float32);
+  resumed.load_state(saved);
+  for (int t = 6; t < 12; ++t) {
+    Vec b;
+    resumed.step({x, 1.0, spread_gradient(n, 20 + static_cast<std::uint64_t>(t))}, b);
+    ASSERT_TRUE(b == after[static_cast<std::size_t>(t - 6)]) << "step " << t;
+  }
+  L2LOptimizer other(policy);
+  EXPECT_THROW(other.load_state(saved), Error);
+}
 }  // namespace
 }  // namespace l2o

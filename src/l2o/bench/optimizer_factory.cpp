@@ -38,8 +38,8 @@ OptimizerPtr make_learned_optimizer(const OptimizerSpec& spec) {
                                                           "meta-train --method {}`)",
                                                           spec.name)
                                             : "");
-  if (spec.name == "psd") return make_psd(path);
-  return make_l2l(path);
+  if (spec.name == "psd") return make_psd(path, PsdRuntimeOptions{spec.precision, spec.threads});
+  return make_l2l(path, spec.precision);
 }
 // ---------------------------------------------------------------------------------------------
 

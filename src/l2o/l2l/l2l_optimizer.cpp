@@ -7,17 +7,23 @@
 #include <limits>
 
 #include "l2o/core/error.hpp"
+#include "l2o/l2l/preprocess.hpp"
 #include "l2o/optim/state_json.hpp"
 
 namespace l2o {
 
-L2LOptimizer::L2LOptimizer(L2LPolicy policy, std::string source)
-    : policy_(std::move(policy)), source_(std::move(source)) {}
+L2LOptimizer::L2LOptimizer(L2LPolicy policy, std::string source, Precision precision)
+    : policy_(std::move(policy)), source_(std::move(source)), precision_(precision) {
+  if (precision_ == Precision::Float32) lstm32_ = LstmF32(policy_.lstm());
+}
 
 void L2LOptimizer::init(const ParamLayout& layout) {
   dim_ = layout.dim;
   steps_ = 0;
-  state_ = policy_.zero_state(dim_);
+  if (precision_ == Precision::Float32)
+    state32_ = lstm32_.zero_state(dim_);
+  else
+    state_ = policy_.zero_state(dim_);
 }
 
 void L2LOptimizer::step(const StepContext& ctx, Vec& delta) {
@@ -25,7 +31,14 @@ void L2LOptimizer::step(const StepContext& ctx, Vec& delta) {
   if (ctx.grad.size() != dim_ || ctx.x.size() != dim_)
     throw Error(fmt::format("optimizer l2l: initialised for {} parameters, got x of {} and a gradient of {}", dim_,
                             ctx.x.size(), ctx.grad.size()));
-  policy_.step(ctx.grad, state_, delta, features_, out_, ws_);
+  if (precision_ == Precision::Float32) {
+    log_sign_preprocess(ctx.grad, policy_.settings().p, features_);
+    features32_ = features_.cast<float>();
+    lstm32_.step(features32_, state32_, out32_, ws32_);
+    delta = policy_.settings().output_scale * out32_.row(0).transpose().cast<double>();
+  } else {
+    policy_.step(ctx.grad, state_, delta, features_, out_, ws_);
+  }
   // The preprocessing maps a non-finite gradient entry to NaN features, but the LSTM's saturating
   // gates could turn those into a finite step; make sure the divergence is reported.
   for (Index j = 0; j < dim_; ++j)
@@ -36,13 +49,18 @@ void L2LOptimizer::step(const StepContext& ctx, Vec& delta) {
 nlohmann::json L2LOptimizer::hyperparams() const {
   return {{"policy", source_},
           {"architecture", policy_.settings().architecture_json()},
-          {"features", policy_.settings().features_json()}};
+          {"features", policy_.settings().features_json()},
+          {"precision", to_string(precision_)}};
 }
 
 namespace {
-nlohmann::json encode_layers(const std::vector<Mat>& mats) {
+template <class M>
+nlohmann::json encode_layers(const std::vector<M>& mats) {
   nlohmann::json a = nlohmann::json::array();
-  for (const Mat& m : mats) a.push_back(encode_vec(Eigen::Map<const Vec>(m.data(), m.size())));
+  for (const M& m : mats) {
+    const Mat wide = m.template cast<double>();
+    a.push_back(encode_vec(Eigen::Map<const Vec>(wide.data(), wide.size())));
+  }
   return a;
 }
 }  // namespace
@@ -50,8 +68,10 @@ nlohmann::json encode_layers(const std::vector<Mat>& mats) {
 nlohmann::json L2LOptimizer::save_state() const {
   nlohmann::json s = state_header(name(), dim_);
   s["steps"] = steps_;
-  s["h"] = encode_layers(state_.h);
-  s["c"] = encode_layers(state_.c);
+  s["precision"] = to_string(precision_);
+  const bool f32 = precision_ == Precision::Float32;
+  s["h"] = f32 ? encode_layers(state32_.h) : encode_layers(state_.h);
+  s["c"] = f32 ? encode_layers(state32_.c) : encode_layers(state_.c);
   return s;
 }
 
@@ -61,6 +81,13 @@ void L2LOptimizer::load_state(const nlohmann::json& state) {
   if (dim_ >= 0 && dim != dim_)
     throw Error(fmt::format("optimizer l2l: state is for {} parameters, the optimizer was initialised for {}", dim,
                             dim_));
+  // States written before the float32 runtime existed are float64.
+  const std::string precision = state.contains("precision") && state.at("precision").is_string()
+                                    ? state.at("precision").get<std::string>()
+                                    : std::string("float64");
+  if (precision != to_string(precision_))
+    throw Error(fmt::format("optimizer l2l: saved state was computed in {}, this optimizer runs {}", precision,
+                            to_string(precision_)));
   const long long steps = r.integer("steps");
   if (steps < 0) throw Error("optimizer l2l: state field 'steps' must be >= 0");
   const auto& layers = policy_.settings().layers;
@@ -76,10 +103,19 @@ void L2LOptimizer::load_state(const nlohmann::json& state) {
   }
   dim_ = dim;
   steps_ = steps;
-  state_ = std::move(s);
+  if (precision_ == Precision::Float32) {
+    state32_.h.clear();
+    state32_.c.clear();
+    for (std::size_t l = 0; l < s.h.size(); ++l) {
+      state32_.h.push_back(s.h[l].cast<float>());
+      state32_.c.push_back(s.c[l].cast<float>());
+    }
+  } else {
+    state_ = std::move(s);
+  }
 }
 
-OptimizerPtr make_l2l(const std::string& policy_path) {
-  return std::make_unique<L2LOptimizer>(L2LPolicy::load(policy_path), policy_path);
+OptimizerPtr make_l2l(const std::string& policy_path, Precision precision) {
+  return std::make_unique<L2LOptimizer>(L2LPolicy::load(policy_path), policy_path, precision);
 }
 }  // namespace l2o

@@ -8,24 +8,32 @@
 
 #include "l2o/core/error.hpp"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 namespace l2o {
 namespace {
 
 // Vectorised activations. Eigen vectorises exp for doubles but not tanh, so both are written
 // through exp; overflow of exp saturates correctly (1/(1+inf) = 0).
+// The scalar type is the expression's (double for training, float for the float32 runtime).
 template <class Derived>
 auto sigmoid(const Eigen::ArrayBase<Derived>& x) {
-  return (1.0 + (-x).exp()).inverse();
+  using T = typename Derived::Scalar;
+  return (T(1) + (-x).exp()).inverse();
 }
 template <class Derived>
 auto tanh_via_exp(const Eigen::ArrayBase<Derived>& x) {
-  return 2.0 * (1.0 + (-2.0 * x).exp()).inverse() - 1.0;
+  using T = typename Derived::Scalar;
+  return T(2) * (T(1) + (T(-2) * x).exp()).inverse() - T(1);
 }
 
 // Turns pre-activations `a` (4H x n, bias not yet added) into gate activations in place and
 // advances c and h. If `tanh_c` is non-null it receives tanh(c) (for the tape).
-void cell_forward(Index H, const Eigen::Ref<const Vec>& b, Eigen::Ref<Mat> a, Eigen::Ref<Mat> c,
-                  Eigen::Ref<Mat> h, Mat* tanh_c) {
+template <class T>
+void cell_forward(Index H, const Eigen::Ref<const VecT<T>>& b, Eigen::Ref<MatT<T>> a, Eigen::Ref<MatT<T>> c,
+                  Eigen::Ref<MatT<T>> h, MatT<T>* tanh_c) {
   a.colwise() += b;
   a.topRows(2 * H).array() = sigmoid(a.topRows(2 * H).array());
   a.middleRows(2 * H, H).array() = tanh_via_exp(a.middleRows(2 * H, H).array());
@@ -40,7 +48,109 @@ void cell_forward(Index H, const Eigen::Ref<const Vec>& b, Eigen::Ref<Mat> a, Ei
 }
 
 std::string shape_string(const std::vector<Index>& s) { return fmt::format("[{}]", fmt::join(s, ", ")); }
+
+Index layer_input(const LstmConfig& c, Index l) { return l == 0 ? c.input_size : c.layers[l - 1]; }
+
+template <class T>
+BasicLstmState<T> zero_state_of(const LstmConfig& config, Index batch) {
+  BasicLstmState<T> s;
+  for (Index H : config.layers) {
+    s.h.push_back(MatT<T>::Zero(H, batch));
+    s.c.push_back(MatT<T>::Zero(H, batch));
+  }
+  return s;
+}
+
+template <class T>
+void check_state_of(const LstmConfig& config, const BasicLstmState<T>& s, Index batch, const char* what) {
+  const Index L = static_cast<Index>(config.layers.size());
+  bool ok = static_cast<Index>(s.h.size()) == L && s.c.size() == s.h.size();
+  for (Index l = 0; ok && l < L; ++l)
+    ok = s.h[l].rows() == config.layers[l] && s.c[l].rows() == config.layers[l] && s.h[l].cols() == batch &&
+         s.c[l].cols() == batch;
+  if (!ok) throw Error(fmt::format("LSTM: {} does not match the network or the batch of {}", what, batch));
+}
+
+// One step of the columns [c0, c0 + n) of a batch, with the parameters of `params` laid out as
+// `off` says: the inner loop of Lstm::step and LstmF32::step.
+template <class T>
+void step_block(const LstmConfig& config, const LstmParamLayout& off, const T* params,
+                const Eigen::Ref<const MatT<T>>& x, BasicLstmState<T>& state, MatT<T>& y, Index c0, Index n,
+                typename BasicLstmWorkspace<T>::Buffers& buf) {
+  const Index L = static_cast<Index>(config.layers.size());
+  for (Index l = 0; l < L; ++l) {
+    const Index H = config.layers[l], in = layer_input(config, l);
+    if (buf.z[l].rows() != in + H || buf.z[l].cols() < n) buf.z[l].resize(in + H, n);
+    if (buf.a[l].rows() != 4 * H || buf.a[l].cols() < n) buf.a[l].resize(4 * H, n);
+    auto z = buf.z[l].leftCols(n);
+    if (l == 0)
+      z.topRows(in) = x.middleCols(c0, n);
+    else
+      z.topRows(in) = state.h[l - 1].middleCols(c0, n);
+    z.bottomRows(H) = state.h[l].middleCols(c0, n);
+    auto a = buf.a[l].leftCols(n);
+    const Eigen::Map<const MatT<T>> W(params + off.w_offset[l], 4 * H, in + H);
+    const Eigen::Map<const VecT<T>> b(params + off.b_offset[l], 4 * H);
+    a.noalias() = W * z;
+    cell_forward<T>(H, b, a, state.c[l].middleCols(c0, n), state.h[l].middleCols(c0, n), nullptr);
+  }
+  const Eigen::Map<const MatT<T>> Wout(params + off.out_w_offset, config.output_size, config.layers.back());
+  const Eigen::Map<const VecT<T>> bout(params + off.out_b_offset, config.output_size);
+  auto yb = y.middleCols(c0, n);
+  yb.noalias() = Wout * state.h[L - 1].middleCols(c0, n);
+  yb.colwise() += bout;
+}
+
+// The step of a whole batch: fixed column blocks, on ws.threads OpenMP threads.
+template <class T>
+void step_batch(const LstmConfig& config, const LstmParamLayout& off, const T* params,
+                const Eigen::Ref<const MatT<T>>& x, BasicLstmState<T>& state, MatT<T>& y,
+                BasicLstmWorkspace<T>& ws) {
+  const Index B = x.cols();
+  if (x.rows() != config.input_size)
+    throw Error(fmt::format("LSTM: input has {} rows, expected {}", x.rows(), config.input_size));
+  check_state_of(config, state, B, "state");
+  y.resize(config.output_size, B);
+  if (B == 0) return;
+  const Index block = ws.block_columns > 0 ? std::min(ws.block_columns, B) : B;
+  const Index blocks = (B + block - 1) / block;
+  const int threads = static_cast<int>(std::clamp<Index>(ws.threads, 1, blocks));
+  if (static_cast<int>(ws.per_thread.size()) < threads) ws.per_thread.resize(threads);
+  for (auto& buf : ws.per_thread) {
+    buf.z.resize(config.layers.size());
+    buf.a.resize(config.layers.size());
+  }
+  if (threads == 1) {
+    for (Index k = 0; k < blocks; ++k)
+      step_block(config, off, params, x, state, y, k * block, std::min(block, B - k * block), ws.per_thread[0]);
+    return;
+  }
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (Index k = 0; k < blocks; ++k) {
+    int me = 0;
+#ifdef _OPENMP
+    me = omp_get_thread_num();
+#endif
+    step_block(config, off, params, x, state, y, k * block, std::min(block, B - k * block), ws.per_thread[me]);
+  }
+}
 }  // namespace
+
+LstmParamLayout::LstmParamLayout(const LstmConfig& config) {
+  Index n = 0;
+  for (std::size_t l = 0; l < config.layers.size(); ++l) {
+    const Index H = config.layers[l];
+    w_offset.push_back(n);
+    n += 4 * H * (layer_input(config, static_cast<Index>(l)) + H);
+    b_offset.push_back(n);
+    n += 4 * H;
+  }
+  out_w_offset = n;
+  n += config.output_size * (config.layers.empty() ? 0 : config.layers.back());
+  out_b_offset = n;
+  n += config.output_size;
+  size = n;
+}
 
 // ---------------------------------------------------------------- configuration
 
@@ -89,19 +199,16 @@ LstmConfig LstmConfig::from_json(const nlohmann::json& j, const std::string& whe
 
 // ---------------------------------------------------------------- state
 
-void LstmState::set_zero() {
-  for (Mat& m : h) m.setZero();
-  for (Mat& m : c) m.setZero();
-}
-
-LstmState LstmState::gather(const std::vector<Index>& columns) const {
-  LstmState s;
-  for (const Mat& m : h) s.h.push_back(m(Eigen::all, columns));
-  for (const Mat& m : c) s.c.push_back(m(Eigen::all, columns));
+template <class T>
+BasicLstmState<T> BasicLstmState<T>::gather(const std::vector<Index>& columns) const {
+  BasicLstmState s;
+  for (const auto& m : h) s.h.push_back(m(Eigen::all, columns));
+  for (const auto& m : c) s.c.push_back(m(Eigen::all, columns));
   return s;
 }
 
-void LstmState::scatter(const std::vector<Index>& columns, const LstmState& from) {
+template <class T>
+void BasicLstmState<T>::scatter(const std::vector<Index>& columns, const BasicLstmState& from) {
   if (from.h.size() != h.size() || from.batch() != static_cast<Index>(columns.size()))
     throw Error("LstmState::scatter: state shape does not match the column list");
   for (std::size_t l = 0; l < h.size(); ++l) {
@@ -110,30 +217,23 @@ void LstmState::scatter(const std::vector<Index>& columns, const LstmState& from
   }
 }
 
-LstmState LstmState::slice(Index first, Index count) const {
-  LstmState s;
-  for (const Mat& m : h) s.h.push_back(m.middleCols(first, count));
-  for (const Mat& m : c) s.c.push_back(m.middleCols(first, count));
+template <class T>
+BasicLstmState<T> BasicLstmState<T>::slice(Index first, Index count) const {
+  BasicLstmState s;
+  for (const auto& m : h) s.h.push_back(m.middleCols(first, count));
+  for (const auto& m : c) s.c.push_back(m.middleCols(first, count));
   return s;
 }
+
+template struct BasicLstmState<double>;
+template struct BasicLstmState<float>;
 
 // ---------------------------------------------------------------- parameters
 
 Lstm::Lstm(LstmConfig config) : config_(std::move(config)) {
   config_.validate("LSTM");
-  Index n = 0;
-  for (Index l = 0; l < num_layers(); ++l) {
-    const Index H = cells(l);
-    w_offset_.push_back(n);
-    n += 4 * H * (layer_input(l) + H);
-    b_offset_.push_back(n);
-    n += 4 * H;
-  }
-  out_w_offset_ = n;
-  n += config_.output_size * config_.layers.back();
-  out_b_offset_ = n;
-  n += config_.output_size;
-  params_ = Vec::Zero(n);
+  offsets_ = LstmParamLayout(config_);
+  params_ = Vec::Zero(offsets_.size);
 }
 
 void Lstm::set_params(const Vec& p) {
@@ -160,21 +260,21 @@ void Lstm::init_params(Rng& rng) {
 }
 
 Eigen::Map<const Mat> Lstm::weights(Index l) const {
-  return {params_.data() + w_offset_[l], 4 * cells(l), layer_input(l) + cells(l)};
+  return {params_.data() + offsets_.w_offset[l], 4 * cells(l), layer_input(l) + cells(l)};
 }
 Eigen::Map<Mat> Lstm::weights(Index l) {
-  return {params_.data() + w_offset_[l], 4 * cells(l), layer_input(l) + cells(l)};
+  return {params_.data() + offsets_.w_offset[l], 4 * cells(l), layer_input(l) + cells(l)};
 }
-Eigen::Map<const Vec> Lstm::bias(Index l) const { return {params_.data() + b_offset_[l], 4 * cells(l)}; }
-Eigen::Map<Vec> Lstm::bias(Index l) { return {params_.data() + b_offset_[l], 4 * cells(l)}; }
+Eigen::Map<const Vec> Lstm::bias(Index l) const { return {params_.data() + offsets_.b_offset[l], 4 * cells(l)}; }
+Eigen::Map<Vec> Lstm::bias(Index l) { return {params_.data() + offsets_.b_offset[l], 4 * cells(l)}; }
 Eigen::Map<const Mat> Lstm::readout_weights() const {
-  return {params_.data() + out_w_offset_, config_.output_size, config_.layers.back()};
+  return {params_.data() + offsets_.out_w_offset, config_.output_size, config_.layers.back()};
 }
 Eigen::Map<Mat> Lstm::readout_weights() {
-  return {params_.data() + out_w_offset_, config_.output_size, config_.layers.back()};
+  return {params_.data() + offsets_.out_w_offset, config_.output_size, config_.layers.back()};
 }
-Eigen::Map<const Vec> Lstm::readout_bias() const { return {params_.data() + out_b_offset_, config_.output_size}; }
-Eigen::Map<Vec> Lstm::readout_bias() { return {params_.data() + out_b_offset_, config_.output_size}; }
+Eigen::Map<const Vec> Lstm::readout_bias() const { return {params_.data() + offsets_.out_b_offset, config_.output_size}; }
+Eigen::Map<Vec> Lstm::readout_bias() { return {params_.data() + offsets_.out_b_offset, config_.output_size}; }
 
 std::vector<Tensor> Lstm::to_tensors(const std::string& prefix) const {
   std::vector<Tensor> out;
@@ -214,55 +314,14 @@ void Lstm::from_tensors(const std::vector<Tensor>& tensors, const std::string& p
 
 // ---------------------------------------------------------------- forward
 
-LstmState Lstm::zero_state(Index batch) const {
-  LstmState s;
-  for (Index l = 0; l < num_layers(); ++l) {
-    s.h.push_back(Mat::Zero(cells(l), batch));
-    s.c.push_back(Mat::Zero(cells(l), batch));
-  }
-  return s;
-}
+LstmState Lstm::zero_state(Index batch) const { return zero_state_of<double>(config_, batch); }
 
 void Lstm::check_state(const LstmState& s, Index batch, const char* what) const {
-  bool ok = static_cast<Index>(s.h.size()) == num_layers() && s.c.size() == s.h.size();
-  for (Index l = 0; ok && l < num_layers(); ++l)
-    ok = s.h[l].rows() == cells(l) && s.c[l].rows() == cells(l) && s.h[l].cols() == batch && s.c[l].cols() == batch;
-  if (!ok) throw Error(fmt::format("LSTM: {} does not match the network or the batch of {}", what, batch));
+  check_state_of(config_, s, batch, what);
 }
 
 void Lstm::step(const Eigen::Ref<const Mat>& x, LstmState& state, Mat& y, LstmWorkspace& ws) const {
-  const Index B = x.cols();
-  if (x.rows() != config_.input_size)
-    throw Error(fmt::format("LSTM: input has {} rows, expected {}", x.rows(), config_.input_size));
-  check_state(state, B, "state");
-  y.resize(config_.output_size, B);
-  const Index block = ws.block_columns > 0 ? std::min(ws.block_columns, B) : B;
-  ws.z.resize(num_layers());
-  ws.a.resize(num_layers());
-  for (Index l = 0; l < num_layers(); ++l) {
-    const Index H = cells(l);
-    if (ws.z[l].rows() != layer_input(l) + H || ws.z[l].cols() < block) ws.z[l].resize(layer_input(l) + H, block);
-    if (ws.a[l].rows() != 4 * H || ws.a[l].cols() < block) ws.a[l].resize(4 * H, block);
-  }
-  const Index L = num_layers();
-  for (Index c0 = 0; c0 < B; c0 += block) {
-    const Index n = std::min(block, B - c0);
-    for (Index l = 0; l < L; ++l) {
-      const Index H = cells(l), in = layer_input(l);
-      auto z = ws.z[l].leftCols(n);
-      if (l == 0)
-        z.topRows(in) = x.middleCols(c0, n);
-      else
-        z.topRows(in) = state.h[l - 1].middleCols(c0, n);
-      z.bottomRows(H) = state.h[l].middleCols(c0, n);
-      auto a = ws.a[l].leftCols(n);
-      a.noalias() = weights(l) * z;
-      cell_forward(H, bias(l), a, state.c[l].middleCols(c0, n), state.h[l].middleCols(c0, n), nullptr);
-    }
-    auto yb = y.middleCols(c0, n);
-    yb.noalias() = readout_weights() * state.h[L - 1].middleCols(c0, n);
-    yb.colwise() += readout_bias();
-  }
+  step_batch<double>(config_, offsets_, params_.data(), x, state, y, ws);
 }
 
 void Lstm::step(const Eigen::Ref<const Mat>& x, LstmState& state, Mat& y) const {
@@ -296,7 +355,7 @@ void Lstm::forward(const std::vector<Mat>& inputs, LstmState& state, std::vector
       rec.z.topRows(in) = l == 0 ? x : state.h[l - 1];
       rec.z.bottomRows(H) = state.h[l];
       rec.act.noalias() = weights(l) * rec.z;
-      cell_forward(H, bias(l), rec.act, state.c[l], state.h[l], &rec.tanh_c);
+      cell_forward<double>(H, bias(l), rec.act, state.c[l], state.h[l], &rec.tanh_c);
       rec.c = state.c[l];
     }
     if (outputs) {
@@ -324,8 +383,8 @@ void Lstm::backward(const LstmTape& tape, const std::vector<Mat>& output_grads, 
   if (final_state_grad) check_state(carry, B, "final state gradient");
   if (input_grads) input_grads->resize(T);
 
-  Eigen::Map<Mat> dWout(param_grad.data() + out_w_offset_, config_.output_size, config_.layers.back());
-  Eigen::Map<Vec> dbout(param_grad.data() + out_b_offset_, config_.output_size);
+  Eigen::Map<Mat> dWout(param_grad.data() + offsets_.out_w_offset, config_.output_size, config_.layers.back());
+  Eigen::Map<Vec> dbout(param_grad.data() + offsets_.out_b_offset, config_.output_size);
   Mat dh, dc, da, dz, h_top;
   for (Index t = T - 1; t >= 0; --t) {
     const Mat& dy = output_grads[t];
@@ -358,8 +417,8 @@ void Lstm::backward(const LstmTape& tape, const std::vector<Mat>& output_grads, 
       da.bottomRows(H) = (dh.array() * tc * o * (1.0 - o)).matrix();
       carry.c[l] = (dc.array() * f).matrix();
 
-      Eigen::Map<Mat> dW(param_grad.data() + w_offset_[l], 4 * H, in + H);
-      Eigen::Map<Vec> db(param_grad.data() + b_offset_[l], 4 * H);
+      Eigen::Map<Mat> dW(param_grad.data() + offsets_.w_offset[l], 4 * H, in + H);
+      Eigen::Map<Vec> db(param_grad.data() + offsets_.b_offset[l], 4 * H);
       dW.noalias() += da * rec.z.transpose();
       db += da.rowwise().sum();
       dz.noalias() = weights(l).transpose() * da;
@@ -405,5 +464,15 @@ BpttResult Lstm::bptt(const std::vector<Mat>& inputs, LstmState& state, const Ou
     }
   }
   return result;
+}
+// ---------------------------------------------------------------- float32 runtime
+
+LstmF32::LstmF32(const Lstm& net)
+    : config_(net.config()), params_(net.params().cast<float>()), offsets_(net.config()) {}
+
+LstmStateF32 LstmF32::zero_state(Index batch) const { return zero_state_of<float>(config_, batch); }
+
+void LstmF32::step(const Eigen::Ref<const MatF>& x, LstmStateF32& state, MatF& y, LstmWorkspaceF32& ws) const {
+  step_batch<float>(config_, offsets_, params_.data(), x, state, y, ws);
 }
 }  // namespace l2o

@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "l2o/core/precision.hpp"
 #include "l2o/core/rng.hpp"
 #include "l2o/core/types.hpp"
 #include "l2o/nn/tensor.hpp"
@@ -49,25 +50,50 @@ struct LstmConfig {
 };
 
 // Hidden and cell state of a batch of coordinates: per layer, H x B matrices. A value type:
-// copying it copies the state of every coordinate (one memcpy per matrix).
-struct LstmState {
-  std::vector<Mat> h, c;
+// copying it copies the state of every coordinate (one memcpy per matrix). LstmState is the
+// float64 state of training and of the float64 runtime, LstmStateF32 that of the float32 runtime.
+template <class T>
+struct BasicLstmState {
+  std::vector<MatT<T>> h, c;
 
   Index batch() const { return h.empty() ? 0 : h.front().cols(); }
-  void set_zero();
+  void set_zero() {
+    for (auto& m : h) m.setZero();
+    for (auto& m : c) m.setZero();
+  }
   // The state of some coordinates (columns), and writing it back.
-  LstmState gather(const std::vector<Index>& columns) const;
-  void scatter(const std::vector<Index>& columns, const LstmState& from);
+  BasicLstmState gather(const std::vector<Index>& columns) const;
+  void scatter(const std::vector<Index>& columns, const BasicLstmState& from);
   // The state of the contiguous columns [first, first + count).
-  LstmState slice(Index first, Index count) const;
+  BasicLstmState slice(Index first, Index count) const;
 };
+using LstmState = BasicLstmState<double>;
+using LstmStateF32 = BasicLstmState<float>;
 
-// Reusable buffers for Lstm::step, so that stepping allocates nothing after the first call.
+// Reusable buffers for a step, so that stepping allocates nothing after the first call.
 // `block_columns` splits a large batch into column blocks that fit in cache while the gate
 // activations are applied (the product is the same; see docs/psd.md, "Performance").
-struct LstmWorkspace {
+// `threads` > 1 steps the blocks on that many OpenMP threads. The blocks do not depend on the
+// thread count and each column's arithmetic is that of its block alone, so the result is
+// bit-identical for any number of threads (inside another parallel region it runs serially).
+template <class T>
+struct BasicLstmWorkspace {
   Index block_columns = 128;  // 0: the whole batch at once
-  std::vector<Mat> z, a;
+  int threads = 1;
+  struct Buffers {
+    std::vector<MatT<T>> z, a;
+  };
+  std::vector<Buffers> per_thread;
+};
+using LstmWorkspace = BasicLstmWorkspace<double>;
+using LstmWorkspaceF32 = BasicLstmWorkspace<float>;
+
+// Where each parameter block of an LSTM configuration lives in the flat parameter vector.
+struct LstmParamLayout {
+  std::vector<Index> w_offset, b_offset;  // per layer
+  Index out_w_offset = 0, out_b_offset = 0;
+  Index size = 0;
+  explicit LstmParamLayout(const LstmConfig& config = {});
 };
 
 // What a forward pass records for backpropagation through time.
@@ -160,7 +186,24 @@ class Lstm {
 
   LstmConfig config_;
   Vec params_;
-  std::vector<Index> w_offset_, b_offset_;  // per layer
-  Index out_w_offset_ = 0, out_b_offset_ = 0;
+  LstmParamLayout offsets_;
+};
+
+// The inference-only float32 copy of an Lstm (weights converted once, at construction): the step
+// of the float32 policy runtime. Same arithmetic as Lstm::step in single precision; the read-out
+// is computed in float32 too and widened by the caller.
+class LstmF32 {
+ public:
+  LstmF32() = default;
+  explicit LstmF32(const Lstm& net);
+
+  const LstmConfig& config() const { return config_; }
+  LstmStateF32 zero_state(Index batch) const;
+  void step(const Eigen::Ref<const MatF>& x, LstmStateF32& state, MatF& y, LstmWorkspaceF32& ws) const;
+
+ private:
+  LstmConfig config_;
+  VecF params_;
+  LstmParamLayout offsets_;
 };
 }  // namespace l2o

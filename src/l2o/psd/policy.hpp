@@ -105,6 +105,10 @@ class PsdPolicy {
   void act(PolicyNet net, const Eigen::Ref<const Mat>& obs, LstmState& state, Mat& steps, LstmWorkspace& ws) const;
   // The LSTM input for features `obs` (3 x n): each row times the network's input scale.
   Mat network_input(PolicyNet net, const Eigen::Ref<const Mat>& obs) const;
+  // The factors network_input applies to [O1, O2, O3].
+  const std::array<double, 3>& input_scale(PolicyNet net) const {
+    return config_.arch.input_scale_of(static_cast<std::size_t>(index_of(net)));
+  }
 
  private:
   Index index_of(PolicyNet n) const;

@@ -1,6 +1,8 @@
 #include "l2o/psd/psd_optimizer.hpp"
 
 #include <algorithm>
+#include <array>
+#include <type_traits>
 
 #include <fmt/core.h>
 
@@ -33,26 +35,52 @@ void check_tiling(const ParamLayout& layout) {
 }
 }  // namespace
 
-PsdOptimizer::PsdOptimizer(std::shared_ptr<const PsdPolicy> policy)
-    : policy_(std::move(policy)), features_(policy_ ? policy_->config().features : FeatureConfig{}, 0) {
+PsdOptimizer::PsdOptimizer(std::shared_ptr<const PsdPolicy> policy, PsdRuntimeOptions options)
+    : policy_(std::move(policy)), options_(options),
+      features_(policy_ ? policy_->config().features : FeatureConfig{}, 0) {
   if (!policy_) throw Error("psd: no policy");
+  if (options_.threads < 1) throw Error(fmt::format("psd: threads must be >= 1, got {}", options_.threads));
 }
 
 void PsdOptimizer::init(const ParamLayout& layout) {
   check_tiling(layout);
   layout_ = layout;
   features_.reset(layout.dim);
+  const std::size_t G = layout.groups.size();
   nets_.clear();
   states_.clear();
-  ws_.assign(layout.groups.size(), LstmWorkspace{});
-  obs_.assign(layout.groups.size(), Mat());
-  out_.assign(layout.groups.size(), Mat());
+  states32_.clear();
+  net32_.clear();
+  obs_.assign(G, Mat());
+  out_.assign(G, Mat());
+  LstmWorkspace ws;
+  ws.threads = options_.threads;
+  LstmWorkspaceF32 ws32;
+  ws32.threads = options_.threads;
+  ws_.assign(f32() ? 0 : G, ws);
+  ws32_.assign(f32() ? G : 0, ws32);
+  obs32_.assign(f32() ? G : 0, MatF());
+  out32_.assign(f32() ? G : 0, MatF());
+  lstm32_.clear();
+  if (f32())
+    for (PolicyNet n : policy_->networks()) lstm32_.emplace_back(policy_->network(n));
   for (const CoordinateGroup& g : layout.groups) {
-    const PolicyNet net = policy_->network_for(g, layout.groups.size());
+    const PolicyNet net = policy_->network_for(g, G);
     nets_.push_back(net);
-    states_.push_back(policy_->network(net).zero_state(g.size()));
+    if (f32()) {
+      const auto& all = policy_->networks();
+      net32_.push_back(static_cast<std::size_t>(std::find(all.begin(), all.end(), net) - all.begin()));
+      states32_.push_back(lstm32_[net32_.back()].zero_state(g.size()));
+    } else {
+      states_.push_back(policy_->network(net).zero_state(g.size()));
+    }
   }
   initialised_ = true;
+}
+
+const LstmState& PsdOptimizer::lstm_state(std::size_t group) const {
+  if (f32()) throw Error("psd: lstm_state() is the float64 state; this optimizer runs float32");
+  return states_.at(group);
 }
 
 void PsdOptimizer::step(const StepContext& ctx, Vec& delta) {
@@ -70,8 +98,17 @@ void PsdOptimizer::step(const StepContext& ctx, Vec& delta) {
     const CoordinateGroup& g = layout_.groups[k];
     if (g.size() == 0) continue;
     features_.compute(g, obs_[k]);
-    policy_->act(nets_[k], obs_[k], states_[k], out_[k], ws_[k]);
-    delta.segment(g.offset, g.size()) = out_[k].row(0).transpose();
+    if (!f32()) {
+      policy_->act(nets_[k], obs_[k], states_[k], out_[k], ws_[k]);
+      delta.segment(g.offset, g.size()) = out_[k].row(0).transpose();
+      continue;
+    }
+    const std::array<double, 3>& scale = policy_->input_scale(nets_[k]);
+    obs32_[k].resize(obs_[k].rows(), obs_[k].cols());
+    for (Index r = 0; r < obs_[k].rows(); ++r)
+      obs32_[k].row(r) = (obs_[k].row(r) * scale[static_cast<std::size_t>(r)]).cast<float>();
+    lstm32_[net32_[k]].step(obs32_[k], states32_[k], out32_[k], ws32_[k]);
+    delta.segment(g.offset, g.size()) = out32_[k].row(0).transpose().cast<double>() * policy_->config().arch.output_scale;
   }
 }
 
@@ -82,20 +119,32 @@ nlohmann::json PsdOptimizer::hyperparams() const {
           {"layers", c.arch.layers},
           {"sharing", to_string(c.arch.sharing)},
           {"output_scale", c.arch.output_scale},
-          {"features", c.features.to_json()}};
+          {"features", c.features.to_json()},
+          {"precision", to_string(options_.precision)}};
 }
 
 nlohmann::json PsdOptimizer::save_state() const {
   nlohmann::json s = state_header("psd", initialised_ ? layout_.dim : -1);
   s["policy"] = policy_->fingerprint();
+  s["precision"] = to_string(options_.precision);
   if (!initialised_) return s;
   s["features"] = features_.save();
   nlohmann::json groups = nlohmann::json::array();
-  for (std::size_t k = 0; k < states_.size(); ++k) {
+  // A float32 state is widened (exactly) and stored like a float64 one.
+  auto encode = [](const auto& m) {
+    const Mat wide = m.template cast<double>();
+    return encode_float64(wide.data(), static_cast<std::size_t>(wide.size()));
+  };
+  for (std::size_t k = 0; k < layout_.groups.size(); ++k) {
     const CoordinateGroup& g = layout_.groups[k];
     nlohmann::json h = nlohmann::json::array(), c = nlohmann::json::array();
-    for (const Mat& m : states_[k].h) h.push_back(encode_float64(m.data(), static_cast<std::size_t>(m.size())));
-    for (const Mat& m : states_[k].c) c.push_back(encode_float64(m.data(), static_cast<std::size_t>(m.size())));
+    if (f32()) {
+      for (const MatF& m : states32_[k].h) h.push_back(encode(m));
+      for (const MatF& m : states32_[k].c) c.push_back(encode(m));
+    } else {
+      for (const Mat& m : states_[k].h) h.push_back(encode(m));
+      for (const Mat& m : states_[k].c) c.push_back(encode(m));
+    }
     groups.push_back({{"name", g.name},
                       {"kind", to_string(g.kind)},
                       {"layer", g.layer},
@@ -115,6 +164,13 @@ void PsdOptimizer::load_state(const nlohmann::json& state) {
   const Index dim = reader.dim();
   if (!state.contains("policy") || state.at("policy") != policy_->fingerprint())
     throw Error("optimizer psd: saved state belongs to a different policy (fingerprint mismatch)");
+  // States written before the float32 runtime existed are float64.
+  const std::string precision = state.contains("precision") && state.at("precision").is_string()
+                                    ? state.at("precision").get<std::string>()
+                                    : std::string("float64");
+  if (precision != to_string(options_.precision))
+    throw Error(fmt::format("optimizer psd: saved state was computed in {}, this optimizer runs {}", precision,
+                            to_string(options_.precision)));
   if (dim < 0) {  // saved before init: nothing to restore
     initialised_ = false;
     return;
@@ -150,23 +206,30 @@ void PsdOptimizer::load_state(const nlohmann::json& state) {
       }
       if (!same) throw Error("its coordinate groups differ from the layout the optimizer was initialised with");
     }
-    PsdOptimizer restored(policy_);
+    PsdOptimizer restored(policy_, options_);
     restored.init(layout);
+    // Decodes the saved h or c of one group into `mats` (float64 or float32 matrices).
+    auto restore = [&](auto& mats, const nlohmann::json& arr, const std::string& group) {
+      using M = std::decay_t<decltype(mats.front())>;
+      if (!arr.is_array() || arr.size() != mats.size())
+        throw Error(fmt::format("group '{}' has {} LSTM layers, the policy has {}", group, arr.size(), mats.size()));
+      for (std::size_t l = 0; l < mats.size(); ++l) {
+        const Vec v = decode_float64_vec(arr.at(l).get<std::string>());
+        if (v.size() != mats[l].size())
+          throw Error(fmt::format("LSTM state of group '{}' has {} values, expected {}", group, v.size(),
+                                  mats[l].size()));
+        mats[l] = Eigen::Map<const Mat>(v.data(), mats[l].rows(), mats[l].cols()).template cast<typename M::Scalar>();
+      }
+    };
     for (std::size_t k = 0; k < layout.groups.size(); ++k) {
       const nlohmann::json& g = groups.at(k);
-      for (int which = 0; which < 2; ++which) {
-        std::vector<Mat>& mats = which == 0 ? restored.states_[k].h : restored.states_[k].c;
-        const nlohmann::json& arr = g.at(which == 0 ? "h" : "c");
-        if (!arr.is_array() || arr.size() != mats.size())
-          throw Error(fmt::format("group '{}' has {} LSTM layers, the policy has {}", layout.groups[k].name, arr.size(),
-                                  mats.size()));
-        for (std::size_t l = 0; l < mats.size(); ++l) {
-          const Vec v = decode_float64_vec(arr.at(l).get<std::string>());
-          if (v.size() != mats[l].size())
-            throw Error(fmt::format("LSTM state of group '{}' has {} values, expected {}", layout.groups[k].name,
-                                    v.size(), mats[l].size()));
-          mats[l] = Eigen::Map<const Mat>(v.data(), mats[l].rows(), mats[l].cols());
-        }
+      const std::string& name = layout.groups[k].name;
+      if (f32()) {
+        restore(restored.states32_[k].h, g.at("h"), name);
+        restore(restored.states32_[k].c, g.at("c"), name);
+      } else {
+        restore(restored.states_[k].h, g.at("h"), name);
+        restore(restored.states_[k].c, g.at("c"), name);
       }
     }
     restored.features_.load(state.at("features"));
@@ -178,6 +241,12 @@ void PsdOptimizer::load_state(const nlohmann::json& state) {
     ws_ = std::move(restored.ws_);
     obs_ = std::move(restored.obs_);
     out_ = std::move(restored.out_);
+    lstm32_ = std::move(restored.lstm32_);
+    net32_ = std::move(restored.net32_);
+    states32_ = std::move(restored.states32_);
+    ws32_ = std::move(restored.ws32_);
+    obs32_ = std::move(restored.obs32_);
+    out32_ = std::move(restored.out32_);
     initialised_ = true;
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("optimizer psd: malformed saved state: {}", e.what()));
@@ -186,11 +255,13 @@ void PsdOptimizer::load_state(const nlohmann::json& state) {
   }
 }
 
-OptimizerPtr make_psd(const std::string& policy_path) {
-  return std::make_unique<PsdOptimizer>(std::make_shared<const PsdPolicy>(PsdPolicy::load(policy_path)));
+OptimizerPtr make_psd(const std::string& policy_path, PsdRuntimeOptions options) {
+  return std::make_unique<PsdOptimizer>(std::make_shared<const PsdPolicy>(PsdPolicy::load(policy_path)), options);
 }
-OptimizerPtr make_psd(std::shared_ptr<const PsdPolicy> policy) { return std::make_unique<PsdOptimizer>(std::move(policy)); }
-OptimizerPtr make_psd(PsdPolicy policy) {
-  return std::make_unique<PsdOptimizer>(std::make_shared<const PsdPolicy>(std::move(policy)));
+OptimizerPtr make_psd(std::shared_ptr<const PsdPolicy> policy, PsdRuntimeOptions options) {
+  return std::make_unique<PsdOptimizer>(std::move(policy), options);
+}
+OptimizerPtr make_psd(PsdPolicy policy, PsdRuntimeOptions options) {
+  return std::make_unique<PsdOptimizer>(std::make_shared<const PsdPolicy>(std::move(policy)), options);
 }
 }  // namespace l2o

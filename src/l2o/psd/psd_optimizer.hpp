@@ -9,6 +9,12 @@
 //   opt->step({x, loss, grad}, delta);  x += delta;
 //
 // A non-finite loss or gradient throws l2o::DivergenceError before any state changes.
+//
+// Runtime options (not part of the policy): the precision of the LSTM step and the threads inside
+// one step. With float32 the policy's weights are converted once, at init(); the features are
+// computed in float64 (O2 and O3 are ratios of nearby values), scaled, and narrowed for the LSTM;
+// the step is widened and scaled by output_scale in float64. Threads step fixed column blocks of
+// each group, so the result is bit-identical for any thread count (docs/psd.md, "Performance").
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,9 +26,14 @@
 
 namespace l2o {
 
+struct PsdRuntimeOptions {
+  Precision precision = Precision::Float64;
+  int threads = 1;  // OpenMP threads inside one step (>= 1)
+};
+
 class PsdOptimizer final : public Optimizer {
  public:
-  explicit PsdOptimizer(std::shared_ptr<const PsdPolicy> policy);
+  explicit PsdOptimizer(std::shared_ptr<const PsdPolicy> policy, PsdRuntimeOptions options = {});
 
   std::string name() const override { return "psd"; }
   // Checks that the groups tile [0, dim) without overlap (throws l2o::Error otherwise) and resets
@@ -32,9 +43,10 @@ class PsdOptimizer final : public Optimizer {
   void step(const StepContext& ctx, Vec& delta) override;
   nlohmann::json hyperparams() const override;
   // {"optimizer": "psd", "dim", "policy" (fingerprint), "features" (history), "groups" (the
-  // layout and each group's LSTM h and c)}. Bulk arrays are base64 float64, so a checkpoint
-  // restores the run bit for bit; load_state works with or without a prior init() (with one, the
-  // layouts must agree) and refuses a state saved with a different policy.
+  // layout and each group's LSTM h and c), "precision"}. Bulk arrays are base64 float64 (a float32
+  // state widened exactly), so a checkpoint restores the run bit for bit; load_state works with or
+  // without a prior init() (with one, the layouts must agree) and refuses a state saved with a
+  // different policy or precision.
   nlohmann::json save_state() const override;
   void load_state(const nlohmann::json& state) override;
 
@@ -42,23 +54,36 @@ class PsdOptimizer final : public Optimizer {
   const PsdPolicy& policy() const { return *policy_; }
   const ParamLayout& layout() const { return layout_; }
   const ObservationFeatures& features() const { return features_; }
-  const LstmState& lstm_state(std::size_t group) const { return states_.at(group); }
+  const PsdRuntimeOptions& options() const { return options_; }
+  // The float64 LSTM state of a group (throws l2o::Error when the optimizer runs float32).
+  const LstmState& lstm_state(std::size_t group) const;
   PolicyNet network_of(std::size_t group) const { return nets_.at(group); }
 
  private:
+  bool f32() const { return options_.precision == Precision::Float32; }
+
   std::shared_ptr<const PsdPolicy> policy_;
+  PsdRuntimeOptions options_;
   ParamLayout layout_;
   bool initialised_ = false;
   ObservationFeatures features_;
   std::vector<PolicyNet> nets_;      // per group
-  std::vector<LstmState> states_;    // per group: one column per coordinate
-  std::vector<LstmWorkspace> ws_;    // per group
   std::vector<Mat> obs_, out_;       // per group: features (3 x n) and steps (1 x n), reused
+  // float64 runtime, per group: one state column per coordinate.
+  std::vector<LstmState> states_;
+  std::vector<LstmWorkspace> ws_;
+  // float32 runtime: the converted networks (policy network order) and, per group, the state,
+  // buffers, and the network input and output.
+  std::vector<LstmF32> lstm32_;
+  std::vector<std::size_t> net32_;   // per group: index into lstm32_
+  std::vector<LstmStateF32> states32_;
+  std::vector<LstmWorkspaceF32> ws32_;
+  std::vector<MatF> obs32_, out32_;
 };
 
 // PSD with the policy in a file (nn/policy_file.hpp; errors name the file).
-OptimizerPtr make_psd(const std::string& policy_path);
+OptimizerPtr make_psd(const std::string& policy_path, PsdRuntimeOptions options = {});
 // PSD with an in-memory policy (meta-training, tests, user code).
-OptimizerPtr make_psd(std::shared_ptr<const PsdPolicy> policy);
-OptimizerPtr make_psd(PsdPolicy policy);
+OptimizerPtr make_psd(std::shared_ptr<const PsdPolicy> policy, PsdRuntimeOptions options = {});
+OptimizerPtr make_psd(PsdPolicy policy, PsdRuntimeOptions options = {});
 }  // namespace l2o

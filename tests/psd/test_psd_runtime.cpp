@@ -1,0 +1,142 @@
+// The runtime options of the PSD optimizer: the float32 path against float64, threads inside a
+// step (bit-identical for any count), state round trips in float32, and the accuracy target of
+// float32 on the shipped policy's meta-training task (a 400-step MNIST trace within 1e-3 relative).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "l2o/core/error.hpp"
+#include "l2o/core/rng.hpp"
+#include "l2o/optim/train_loop.hpp"
+#include "l2o/psd/psd_optimizer.hpp"
+#include "psd/psd_test_util.hpp"
+#include "support/mnist_task.hpp"
+
+namespace l2o {
+namespace {
+
+Vec random_vec(Rng& rng, Index n, double scale) {
+  Vec v(n);
+  for (Index k = 0; k < n; ++k) v[k] = scale * rng.normal();
+  return v;
+}
+
+std::shared_ptr<const PsdPolicy> fresh_policy() {
+  PsdPolicyConfig cfg;
+  cfg.arch.layers = {32};
+  cfg.arch.output_scale = 0.01;
+  cfg.arch.input_scale = {{1.0, 300.0, 1.0}, {1.0, 30.0, 1.0}, {1.0, 10.0, 1.0}, {1.0, 3.0, 1.0}};
+  return std::make_shared<const PsdPolicy>(PsdPolicy::fresh(cfg, 5));
+}
+
+// Steps `opt` `steps` times along a fixed synthetic gradient sequence; returns every delta.
+std::vector<Vec> run_steps(Optimizer& opt, const ParamLayout& layout, int steps, std::uint64_t seed = 11) {
+  Rng rng(seed);
+  Vec x = random_vec(rng, layout.dim, 0.1);
+  std::vector<Vec> deltas;
+  for (int t = 0; t < steps; ++t) {
+    const Vec g = random_vec(rng, layout.dim, 1e-2);
+    Vec d;
+    opt.step({x, 2.0 - 0.01 * t, g}, d);
+    x += d;
+    deltas.push_back(d);
+  }
+  return deltas;
+}
+
+const ParamLayout& layout() {
+  static const ParamLayout l = test::mlp_layout({48, 48, 10});  // W1 2304 columns: 18 blocks
+  return l;
+}
+
+TEST(PsdRuntime, Float32FollowsFloat64) {
+  auto p = fresh_policy();
+  PsdOptimizer f64(p), f32(p, {Precision::Float32, 1});
+  f64.init(layout());
+  f32.init(layout());
+  const auto a = run_steps(f64, layout(), 20), b = run_steps(f32, layout(), 20);
+  double worst = 0.0;
+  for (std::size_t t = 0; t < a.size(); ++t)
+    worst = std::max(worst, (a[t] - b[t]).cwiseAbs().maxCoeff() / a[t].cwiseAbs().maxCoeff());
+  EXPECT_LT(worst, 1e-4);
+  EXPECT_GT(worst, 0.0);
+  EXPECT_EQ(f32.hyperparams().at("precision"), "float32");
+  EXPECT_EQ(f64.hyperparams().at("precision"), "float64");
+  EXPECT_THROW(f32.lstm_state(0), Error);  // the float64 state accessor does not apply
+}
+
+TEST(PsdRuntime, ThreadsGiveBitIdenticalStepsInBothPrecisions) {
+  auto p = fresh_policy();
+  for (Precision prec : {Precision::Float64, Precision::Float32}) {
+    PsdOptimizer one(p, {prec, 1});
+    one.init(layout());
+    const auto ref = run_steps(one, layout(), 8);
+    for (int threads : {2, 3}) {
+      PsdOptimizer many(p, {prec, threads});
+      many.init(layout());
+      const auto got = run_steps(many, layout(), 8);
+      for (std::size_t t = 0; t < ref.size(); ++t)
+        ASSERT_TRUE(got[t] == ref[t]) << to_string(prec) << ", " << threads << " threads, step " << t;
+    }
+  }
+  EXPECT_THROW(PsdOptimizer(p, {Precision::Float32, 0}), Error);
+}
+
+TEST(PsdRuntime, Float32StateRoundTripResumesExactlyAndOtherPrecisionIsRefused) {
+  auto p = fresh_policy();
+  PsdOptimizer a(p, {Precision::Float32, 1});
+  a.init(layout());
+  run_steps(a, layout(), 5, 1);
+  const nlohmann::json saved = a.save_state();
+  EXPECT_EQ(saved.at("precision"), "float32");
+  const auto cont = run_steps(a, layout(), 5, 2);
+  PsdOptimizer b(p, {Precision::Float32, 2});  // no init(): the state carries the layout
+  b.load_state(saved);
+  const auto resumed = run_steps(b, layout(), 5, 2);
+  for (std::size_t t = 0; t < cont.size(); ++t) ASSERT_TRUE(resumed[t] == cont[t]) << "step " << t;
+
+  PsdOptimizer c(p);  // float64
+  try {
+    c.load_state(saved);
+    FAIL() << "a float32 state loaded into a float64 optimizer";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("computed in float32, this optimizer runs float64"), std::string::npos)
+        << e.what();
+  }
+  // A state without the field is a float64 state (files written before the float32 runtime).
+  PsdOptimizer d(p);
+  d.init(layout());
+  run_steps(d, layout(), 3, 1);
+  nlohmann::json old = d.save_state();
+  old.erase("precision");
+  PsdOptimizer e(p);
+  EXPECT_NO_THROW(e.load_state(old));
+  PsdOptimizer f(p, {Precision::Float32, 1});
+  EXPECT_THROW(f.load_state(old), Error);
+}
+
+// The accuracy target of the float32 runtime (issue 12): the shipped policy's 400-step trace on
+// MNIST, seed 1000, within 1e-3 relative of the float64 trace at every evaluated iteration.
+TEST(PsdRuntime, Float32TraceOfTheShippedPolicyOnMnistWithin1e3OfFloat64) {
+  const std::string path = std::string(L2O_SOURCE_DIR) + "/policies/psd-mnist.json";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
+  auto task = test_support::mnist_task_if_present();
+  if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
+  auto policy = std::make_shared<const PsdPolicy>(PsdPolicy::load(path));
+  RunOptions run;
+  run.seed = 1000;
+  run.eval_every = 5;
+  PsdOptimizer f64(policy), f32(policy, {Precision::Float32, 2});
+  const RunResult a = run_optimizer(*task, f64, run), b = run_optimizer(*task, f32, run);
+  ASSERT_FALSE(a.diverged || b.diverged);
+  ASSERT_EQ(a.trace.size(), b.trace.size());
+  double worst = 0.0;
+  for (std::size_t k = 0; k < a.trace.size(); ++k)
+    if (!std::isnan(a.trace[k].objective))
+      worst = std::max(worst, std::abs(a.trace[k].objective - b.trace[k].objective) / a.trace[k].objective);
+  EXPECT_LT(worst, 1e-3);
+  EXPECT_LT(std::abs(a.meta_loss() - b.meta_loss()) / a.meta_loss(), 1e-3);
+  RecordProperty("max_relative_difference", std::to_string(worst));
+}
+}  // namespace
+}  // namespace l2o
