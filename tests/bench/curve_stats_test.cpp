@@ -145,3 +145,14 @@ TEST(MarkBlowUp, AnObjectiveFarAboveItsStartCountsAsDiverged) {
   EXPECT_FALSE(mark_blow_up(already, 100.0)) << "already diverged: unchanged";
   EXPECT_EQ(already.iters.size(), 2u);
 }
+
+TEST(EarlyPeakRatio, HighestObjectiveInTheFirstIterationsOverTheInitialOne) {
+  RunCurve c;
+  c.iters = {0, 5, 10, 15, 20, 25};
+  c.objective = {2.0, 6.0, 3.0, 1.0, 1.0, 9.0};  // the 9 at iteration 25 is outside the window
+  EXPECT_DOUBLE_EQ(early_peak_ratio(c), 3.0);
+  EXPECT_DOUBLE_EQ(early_peak_ratio(c, 30), 4.5);
+  c.objective = {2.0, 1.5, 1.0, 0.5, 0.4, 0.3};
+  EXPECT_DOUBLE_EQ(early_peak_ratio(c), 1.0);  // descends from the start
+  EXPECT_TRUE(std::isnan(early_peak_ratio(RunCurve{})));
+}

@@ -164,4 +164,11 @@ std::vector<int> rank_by_meta_loss(const std::vector<RankKey>& keys) {
   }
   return ranks;
 }
+double early_peak_ratio(const RunCurve& curve, int window) {
+  if (curve.objective.empty() || !(curve.objective.front() > 0.0)) return std::numeric_limits<double>::quiet_NaN();
+  double peak = curve.objective.front();
+  for (std::size_t k = 0; k < curve.iters.size() && curve.iters[k] <= window; ++k)
+    peak = std::max(peak, curve.objective[k]);
+  return peak / curve.objective.front();
+}
 }  // namespace l2o

@@ -34,6 +34,10 @@ RunCurve curve_from_result(const RunResult& result);
 // Returns true if it marked the run.
 bool mark_blow_up(RunCurve& curve, double factor);
 
+// The early blow-up of a run: the highest evaluated objective at iterations 0..window over the
+// objective at iteration 0 (1 when it never rises; a diverged run counts what it evaluated).
+double early_peak_ratio(const RunCurve& curve, int window = 20);
+
 // sum_{t=1..total_iters} of the piecewise-linear interpolation of the curve; +inf if diverged.
 // Throws l2o::Error if a non-diverged curve does not reach total_iters.
 double curve_meta_loss(const RunCurve& curve, int total_iters);

@@ -173,10 +173,11 @@ void summarize_panel(PanelResult& panel, const std::string& reference) {
   std::vector<RankKey> keys;
   for (auto& o : panel.optimizers) {
     o.meta_losses.clear();
-    std::vector<double> finals;
+    std::vector<double> finals, peaks;
     o.diverged_runs = 0;
     for (const auto& r : o.runs) {
       o.meta_losses.push_back(curve_meta_loss(r, iters));
+      peaks.push_back(early_peak_ratio(r));
       if (r.diverged)
         ++o.diverged_runs;
       else
@@ -185,6 +186,7 @@ void summarize_panel(PanelResult& panel, const std::string& reference) {
     o.stats = aggregate_curves(o.runs);
     o.final_objective = mean_std(finals);
     o.final_objective_median = quantile(finals, 0.5);
+    o.early_peak = mean_std(peaks);
     o.meta_loss = mean_std(o.meta_losses);  // the infinite (diverged) values are left out
     keys.push_back({o.diverged_runs, o.meta_loss.mean});
   }

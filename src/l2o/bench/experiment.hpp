@@ -87,6 +87,7 @@ struct OptimizerOutcome {
   MeanStd final_objective;           // over converged runs
   MeanStd meta_loss;                 // over converged runs
   double final_objective_median = 0.0;
+  MeanStd early_peak;                // early_peak_ratio (first 20 iterations) over all runs
   int diverged_runs = 0;
   int rank = 0;
   Speedup speedup;

@@ -35,8 +35,8 @@ std::string speedup_text(const OptimizerOutcome& o) {
 
 void panel_table(std::ostringstream& s, const PanelResult& p) {
   s << "| rank | optimizer | final objective (mean ± std) | median | meta-loss (mean) | diverged | speed-up over Adam | "
-       "test accuracy |\n";
-  s << "|---:|---|---|---:|---:|---:|---:|---:|\n";
+       "test accuracy | early peak |\n";
+  s << "|---:|---|---|---:|---:|---:|---:|---:|---:|\n";
   std::vector<const OptimizerOutcome*> order;
   for (const auto& o : p.optimizers) order.push_back(&o);
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->rank < b->rank; });
@@ -48,10 +48,11 @@ void panel_table(std::ostringstream& s, const PanelResult& p) {
         acc += a;
         ++n;
       }
-    s << fmt::format("| {} | {} | {} ± {} | {} | {} | {}/{} | {} | {} |\n", o->rank, o->label,
+    s << fmt::format("| {} | {} | {} ± {} | {} | {} | {}/{} | {} | {} | {} |\n", o->rank, o->label,
                      format_number(o->final_objective.mean), format_number(o->final_objective.std),
                      format_number(o->final_objective_median), format_number(o->meta_loss.mean, 5), o->diverged_runs,
-                     o->runs.size(), speedup_text(*o), n ? fmt::format("{:.1f}%", 100.0 * acc / n) : "—");
+                     o->runs.size(), speedup_text(*o), n ? fmt::format("{:.1f}%", 100.0 * acc / n) : "—",
+                     o->early_peak.count ? fmt::format("{:.2f}×", o->early_peak.mean) : "—");
   }
   std::vector<std::string> divergences;
   for (const auto& o : p.optimizers)
@@ -127,7 +128,9 @@ std::string render_report(const std::vector<PanelResult>& panels, const ReportIn
        "percentile.\n";
   s << "- Speed-up over Adam: (iterations tuned Adam's mean curve needs to reach this optimizer's final mean "
        "objective, interpolated between evaluations) / (iterations this optimizer ran). \"> x\" means Adam never "
-       "reached it, so the speed-up exceeds Adam's iterations / this optimizer's iterations.\n\n";
+       "reached it, so the speed-up exceeds Adam's iterations / this optimizer's iterations.\n";
+  s << "- Early peak: the highest evaluated true objective in iterations 0-20 over the initial one, mean over "
+       "runs (1.00× = no early blow-up).\n\n";
 
   s << "## Tuned hyper-parameters\n\n";
   if (info.tuned.is_object() && info.tuned.contains("optimizers")) {

@@ -76,6 +76,7 @@ nlohmann::json panel_summary_json(const PanelResult& panel) {
                      {"runs", o.runs.size()},
                      {"final_objective_median", finite_or_null(o.final_objective_median)},
                      {"meta_loss_std", finite_or_null(o.meta_loss.std)},
+                     {"early_peak_ratio_mean", finite_or_null(o.early_peak.mean)},
                      {"meta_losses", meta_losses},
                      {"test_accuracy_mean", finite_or_null(mean_std(acc).mean)},
                      {"divergences", divergences}};

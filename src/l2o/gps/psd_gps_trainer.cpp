@@ -273,6 +273,12 @@ InitReport PsdGpsTrainer::initialise() {
   pc.arch.output_scale = rep.output_scale;
   pc.features = config_.features;
   if (config_.init.standardise_inputs) pc.arch.input_scale = input_scales(layout, pc.arch.sharing, p.obs);
+  // Width-aware steps are relative to the meta-training net: its fan-ins are the references, so
+  // every factor is 1 here and the regression (which fits the unscaled step) stays consistent.
+  for (const CoordinateGroup& g : layout.groups)
+    if (g.kind == GroupKind::Weight)
+      (g.output_layer ? pc.arch.step_scaling.reference_output_fan_in : pc.arch.step_scaling.reference_hidden_fan_in) =
+          static_cast<double>(g.cols);
   policy_ = std::make_shared<PsdPolicy>(PsdPolicy::fresh(pc, derive_seed(seed_, "policy-init")));
   std::vector<std::vector<Mat>> states(static_cast<std::size_t>(G));
   for (Index g = 0; g < G; ++g) states[static_cast<std::size_t>(g)] = p.samples[static_cast<std::size_t>(g)].states;

@@ -42,6 +42,58 @@ PolicyNet policy_network_for(const CoordinateGroup& g, std::size_t group_count, 
   return g.output_layer ? PolicyNet::OutputBias : PolicyNet::HiddenBias;
 }
 
+// ---------------------------------------------------------------- width-aware steps
+
+const char* to_string(StepScaling::Rule r) { return r == StepScaling::Rule::FanIn ? "fan_in" : "none"; }
+
+double StepScaling::factor(const CoordinateGroup& g, std::size_t group_count) const {
+  if (rule == Rule::None || group_count == 1 || g.kind != GroupKind::Weight || g.cols < 1) return 1.0;
+  const double reference = g.output_layer ? reference_output_fan_in : reference_hidden_fan_in;
+  return std::pow(reference / static_cast<double>(g.cols), power);
+}
+
+void StepScaling::validate(const std::string& where) const {
+  auto finite_positive = [](double v) { return std::isfinite(v) && v > 0.0; };
+  if (!std::isfinite(power) || power < 0.0 || power > 4.0)
+    throw Error(fmt::format("{}: step_scaling.power must be in [0, 4], got {}", where, power));
+  if (!finite_positive(reference_hidden_fan_in) || !finite_positive(reference_output_fan_in))
+    throw Error(fmt::format("{}: step_scaling reference fan-ins must be finite and > 0", where));
+}
+
+nlohmann::json StepScaling::to_json() const {
+  return {{"rule", to_string(rule)},
+          {"power", power},
+          {"reference_fan_in", {{"hidden_weight", reference_hidden_fan_in}, {"output_weight", reference_output_fan_in}}}};
+}
+
+StepScaling StepScaling::from_json(const nlohmann::json& j, const std::string& where) {
+  StepScaling s;
+  try {
+    if (!j.is_object()) throw Error("must be a JSON object");
+    for (const auto& [key, value] : j.items())
+      if (key != "rule" && key != "power" && key != "reference_fan_in") throw Error(fmt::format("unknown key '{}'", key));
+    const std::string rule = j.value("rule", std::string("none"));
+    if (rule == "none")
+      s.rule = Rule::None;
+    else if (rule == "fan_in")
+      s.rule = Rule::FanIn;
+    else
+      throw Error(fmt::format("unknown rule '{}' (expected none or fan_in)", rule));
+    s.power = j.value("power", s.power);
+    if (j.contains("reference_fan_in")) {
+      const auto& r = j.at("reference_fan_in");
+      s.reference_hidden_fan_in = r.at("hidden_weight").get<double>();
+      s.reference_output_fan_in = r.at("output_weight").get<double>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: bad step_scaling: {}", where, e.what()));
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: bad step_scaling: {}", where, e.what()));
+  }
+  s.validate(where);
+  return s;
+}
+
 // ---------------------------------------------------------------- architecture
 
 LstmConfig PsdArchitecture::lstm_config() const {
@@ -64,6 +116,8 @@ nlohmann::json PsdArchitecture::to_json() const {
           {"sharing", to_string(sharing)},
           {"networks", names}};
   if (!input_scale.empty()) j["input_scale"] = input_scale;
+  // Omitted when off, so that policies without it keep their file (and fingerprint) unchanged.
+  if (step_scaling.rule != StepScaling::Rule::None) j["step_scaling"] = step_scaling.to_json();
   return j;
 }
 
@@ -96,6 +150,7 @@ PsdArchitecture PsdArchitecture::from_json(const nlohmann::json& j, const std::s
                                 to_string(a.sharing)));
     }
     if (j.contains("input_scale")) a.input_scale = j.at("input_scale").get<std::vector<std::array<double, 3>>>();
+    if (j.contains("step_scaling")) a.step_scaling = StepScaling::from_json(j.at("step_scaling"), where);
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: bad PSD architecture: {}", where, e.what()));
   }
@@ -106,6 +161,7 @@ PsdArchitecture PsdArchitecture::from_json(const nlohmann::json& j, const std::s
 }
 
 void PsdArchitecture::validate(const std::string& where) const {
+  step_scaling.validate(where);
   const std::size_t nets = policy_networks(sharing).size();
   if (!input_scale.empty() && input_scale.size() != nets)
     throw Error(fmt::format("{}: PSD input_scale has {} entries, the '{}' policy has {} networks", where,

@@ -3,7 +3,9 @@
 // cells by default) that reads each coordinate's observation features [O1, O2_j, O3_j] and its
 // own memory, and predicts that coordinate's step through a linear read-out:
 //
-//   step_j = output_scale * (W_out h_j + b_out)        (the mean action; deterministic)
+//   step_j = factor_g * output_scale * (W_out h_j + b_out)   (the mean action; deterministic)
+//
+// where factor_g is the width-aware step factor of j's group (StepScaling; 1 unless set).
 //
 // where the LSTM reads the features multiplied by a fixed per-network input scale (1 unless set:
 // meta-training sets it from the features' RMS on the initial trajectories, docs/psd.md).
@@ -44,6 +46,30 @@ std::vector<PolicyNet> policy_networks(PolicySharing s);
 //             trained on map every hidden layer onto the hidden-layer networks.
 PolicyNet policy_network_for(const CoordinateGroup& group, std::size_t group_count, PolicySharing s);
 
+// Width-aware steps (issue 16): a factor on the policy's step for each coordinate group, computed
+// from the layout, so that a policy meta-trained on one net width takes comparable steps on wider
+// or deeper nets.
+//   none:   factor 1 (LM17; the default of a policy file without the field)
+//   fan_in: weights: (reference_fan_in / fan_in)^power, the muP rule for per-coordinate
+//           (Adam-like) updates (Yang et al. 2022; Therien et al. 2024, "muLO"): a coordinated step
+//           on every entry of a row moves the unit's pre-activation by fan_in x step, so the step
+//           shrinks with fan_in. Biases: 1. The reference fan-ins are those of the meta-training
+//           net (hidden-layer and output-layer weights), so on that net every factor is 1.
+struct StepScaling {
+  enum class Rule { None, FanIn };
+  Rule rule = Rule::None;
+  double power = 1.0;
+  double reference_hidden_fan_in = 48;  // fan-in of the meta-training net's hidden-layer weights
+  double reference_output_fan_in = 48;  // ... and of its output-layer weights
+
+  // The factor for one group of a layout with `group_count` groups (a single group: factor 1).
+  double factor(const CoordinateGroup& group, std::size_t group_count) const;
+  void validate(const std::string& where) const;
+  nlohmann::json to_json() const;
+  static StepScaling from_json(const nlohmann::json& j, const std::string& where);
+};
+const char* to_string(StepScaling::Rule r);  // "none", "fan_in"
+
 struct PsdArchitecture {
   std::vector<Index> layers{128};  // LSTM cells per layer (LM17: one layer of 128)
   double forget_bias = 1.0;        // initial forget-gate bias (nn/lstm.hpp)
@@ -54,6 +80,7 @@ struct PsdArchitecture {
   // LSTM. Empty = all 1. Fixed input standardisation (GPS-code standardises observations): O2 of a
   // weight matrix is ~1e-3, far below what a freshly initialised LSTM can resolve.
   std::vector<std::array<double, 3>> input_scale;
+  StepScaling step_scaling;  // written to the file only when its rule is not "none"
 
   const std::array<double, 3>& input_scale_of(std::size_t net) const;
 

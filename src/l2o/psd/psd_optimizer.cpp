@@ -48,6 +48,7 @@ void PsdOptimizer::init(const ParamLayout& layout) {
   features_.reset(layout.dim);
   const std::size_t G = layout.groups.size();
   nets_.clear();
+  step_factor_.clear();
   states_.clear();
   states32_.clear();
   net32_.clear();
@@ -67,6 +68,7 @@ void PsdOptimizer::init(const ParamLayout& layout) {
   for (const CoordinateGroup& g : layout.groups) {
     const PolicyNet net = policy_->network_for(g, G);
     nets_.push_back(net);
+    step_factor_.push_back(policy_->config().arch.step_scaling.factor(g, G));
     if (f32()) {
       const auto& all = policy_->networks();
       net32_.push_back(static_cast<std::size_t>(std::find(all.begin(), all.end(), net) - all.begin()));
@@ -101,6 +103,7 @@ void PsdOptimizer::step(const StepContext& ctx, Vec& delta) {
     if (!f32()) {
       policy_->act(nets_[k], obs_[k], states_[k], out_[k], ws_[k]);
       delta.segment(g.offset, g.size()) = out_[k].row(0).transpose();
+      if (step_factor_[k] != 1.0) delta.segment(g.offset, g.size()) *= step_factor_[k];
       continue;
     }
     const std::array<double, 3>& scale = policy_->input_scale(nets_[k]);
@@ -108,7 +111,8 @@ void PsdOptimizer::step(const StepContext& ctx, Vec& delta) {
     for (Index r = 0; r < obs_[k].rows(); ++r)
       obs32_[k].row(r) = (obs_[k].row(r) * scale[static_cast<std::size_t>(r)]).cast<float>();
     lstm32_[net32_[k]].step(obs32_[k], states32_[k], out32_[k], ws32_[k]);
-    delta.segment(g.offset, g.size()) = out32_[k].row(0).transpose().cast<double>() * policy_->config().arch.output_scale;
+    delta.segment(g.offset, g.size()) =
+        out32_[k].row(0).transpose().cast<double>() * (policy_->config().arch.output_scale * step_factor_[k]);
   }
 }
 
@@ -119,6 +123,7 @@ nlohmann::json PsdOptimizer::hyperparams() const {
           {"layers", c.arch.layers},
           {"sharing", to_string(c.arch.sharing)},
           {"output_scale", c.arch.output_scale},
+          {"step_scaling", c.arch.step_scaling.to_json()},
           {"features", c.features.to_json()},
           {"precision", to_string(options_.precision)}};
 }
@@ -237,6 +242,7 @@ void PsdOptimizer::load_state(const nlohmann::json& state) {
     layout_ = std::move(restored.layout_);
     features_ = std::move(restored.features_);
     nets_ = std::move(restored.nets_);
+    step_factor_ = std::move(restored.step_factor_);
     states_ = std::move(restored.states_);
     ws_ = std::move(restored.ws_);
     obs_ = std::move(restored.obs_);

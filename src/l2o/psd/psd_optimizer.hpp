@@ -68,6 +68,7 @@ class PsdOptimizer final : public Optimizer {
   bool initialised_ = false;
   ObservationFeatures features_;
   std::vector<PolicyNet> nets_;      // per group
+  std::vector<double> step_factor_;  // per group: the policy's width-aware step factor
   std::vector<Mat> obs_, out_;       // per group: features (3 x n) and steps (1 x n), reused
   // float64 runtime, per group: one state column per coordinate.
   std::vector<LstmState> states_;
