@@ -177,9 +177,13 @@ class L2OOptimizer(torch.optim.Optimizer):
             if bad >= 0:
                 raise DivergenceError(f"{name}: {self._param_at(bad)} is not finite at step {self._steps + 1}")
             evaluate = self._line_search_eval(closure) if self.needs_closure else None
-            self._native.step_buffers(value, evaluate, True)
-            for p, _, _, x_view, _ in self._slices:
-                p.copy_(x_view)
+            try:
+                self._native.step_buffers(value, evaluate, True)
+            finally:
+                # x is only updated after a complete step, so after an exception raised inside a
+                # line search (by the closure) this puts the parameters back where they were.
+                for p, _, _, x_view, _ in self._slices:
+                    p.copy_(x_view)
         self._steps += 1
         return loss
 

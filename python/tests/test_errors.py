@@ -154,3 +154,19 @@ def test_foreign_state_dict_and_late_param_group():
     adam.step()
     with pytest.raises(l2o.Error, match="add_param_group after the first step"):
         adam.add_param_group({"params": [torch.nn.Parameter(torch.zeros(2, dtype=torch.float64))]})
+
+
+def test_closure_raising_inside_a_line_search_restores_the_parameters():
+    model = small_mlp()
+    opt = l2o.torch.LBFGS(model.parameters())
+    before = snapshot(model)
+    calls = []
+
+    def closure():
+        calls.append(1)
+        if len(calls) > 1:  # the first trial point of the line search
+            raise RuntimeError("data loader failed")
+        return backward(model)
+    with pytest.raises(RuntimeError, match="data loader failed"):
+        opt.step(closure)
+    assert len(calls) == 2 and unchanged(model, before)

@@ -96,7 +96,7 @@ def test_float32_parameters_track_torch():
     pa = run(a, l2o.torch.Adam(a.parameters(), lr=0.01), data)
     pb = run(b, torch.optim.Adam(b.parameters(), lr=0.01), data)
     assert all(p.dtype == torch.float32 for p in pa)
-    assert max_diff(pa, pb) <= 1e-4
+    assert max_diff(pa, pb) <= 1e-5
 
 
 def test_defaults_are_the_tuned_values():
