@@ -55,7 +55,8 @@ class L2OOptimizer(torch.optim.Optimizer):
     def add_param_group(self, param_group):
         if self._native is not None and self._slices is not None:
             raise Error(f"{type(self).__name__}: add_param_group after the first step: the flat parameter vector "
-                        "is fixed then; create the optimizer with all parameters")
+                        "is fixed then (from the first step, opt.layout or load_state_dict on); create the "
+                        "optimizer with all parameters")
         super().add_param_group(param_group)
         for p in self.param_groups[-1]["params"]:
             if p.is_complex():
