@@ -26,8 +26,8 @@ def policy_path(name, policy=None):
     """`policy` if given, else the shipped policy of the learned optimizer `name` ("psd", "l2l")."""
     if policy is not None:
         return os.fspath(policy)
-    found = _native.shipped_policy_path(name)
+    local = os.path.join("policies", f"{name}-mnist.json")  # the tool's first place
     packaged = os.path.join(_PACKAGE_DIR, "policies", f"{name}-mnist.json")
-    if not os.path.exists(found) and os.path.exists(packaged):
+    if not os.path.exists(local) and os.path.exists(packaged):
         return packaged
-    return found
+    return _native.shipped_policy_path(name)  # ./policies, else the source tree
