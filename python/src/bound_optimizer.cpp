@@ -22,6 +22,7 @@ py::array_t<double> view_of(const Vec& v) {
 }
 
 Index first_nonfinite(const Vec& v) {
+  if (v.allFinite()) return -1;  // vectorised; the scan below runs only to name the culprit
   for (Index i = 0; i < v.size(); ++i)
     if (!std::isfinite(v[i])) return i;
   return -1;
