@@ -132,3 +132,28 @@ def test_tuned_and_policy_paths(tmp_path, monkeypatch):
     monkeypatch.setenv("L2O_TUNED", str(mine))  # the tool's environment variable
     assert l2o.tuned_path() == str(mine)
     assert l2o.torch.Adam(small_mlp().parameters()).param_groups[0]["lr"] == 0.123
+
+
+def test_real_data_through_the_tool_loaders(tmp_path):
+    # Fashion-MNIST comes from Debian's dataset-fashion-mnist (scripts/setup.sh installs it).
+    data_dir = str(tmp_path / "data")
+    try:
+        raw = l2o.load_dataset("fashion-mnist", data_dir=data_dir)
+    except l2o.Error as e:
+        pytest.skip(f"no Fashion-MNIST: {e}")
+    assert raw.train_images.shape == (60000, 28, 28, 1) and raw.train_images.dtype == np.uint8
+    assert raw.train_labels.shape == (60000,) and raw.num_classes == 10
+    proj = l2o.load_projected("fashion-mnist", width=16, data_dir=data_dir)
+    assert proj.train_x.shape == (60000, 16) and proj.test_x.shape == (10000, 16)
+    assert abs(proj.train_x.mean()) < 1e-6  # standardised with the training statistics
+    task = l2o.make_task("fashion-mnist", "16-10", train_size=500, data_dir=data_dir)
+    assert task.train_count == 500 and task.dim == 16 * 10 + 10
+    run = l2o.train(task, "psd", iters=5, batch=32, seed=1)
+    assert not run.diverged and len(run.trace["iter"]) == 6
+
+
+def test_bench_names_are_checked_first():
+    with pytest.raises(l2o.Error, match="experiment"):
+        l2o.bench("fig9", out_dir="unused")
+    with pytest.raises(l2o.Error, match="unknown optimizer 'nadam'"):
+        l2o.bench_panel(synthetic_data(), optimizers=["nadam"])
