@@ -57,14 +57,16 @@ class L2OOptimizer(torch.optim.Optimizer):
             raise Error(f"{type(self).__name__}: add_param_group after the first step: the flat parameter vector "
                         "is fixed then (from the first step, opt.layout or load_state_dict on); create the "
                         "optimizer with all parameters")
-        super().add_param_group(param_group)
+        super().add_param_group(param_group)  # normalises the group (a tensor, a list, ...)
         for p in self.param_groups[-1]["params"]:
+            problem = None
             if p.is_complex():
-                raise Error(f"{type(self).__name__}: complex parameters are not supported (got {p.dtype}, "
-                            f"shape {tuple(p.shape)})")
-            if p.dtype not in (torch.float32, torch.float64):
-                raise Error(f"{type(self).__name__}: parameters must be float32 or float64, got {p.dtype} "
-                            f"(shape {tuple(p.shape)})")
+                problem = f"complex parameters are not supported (got {p.dtype}, shape {tuple(p.shape)})"
+            elif p.dtype not in (torch.float32, torch.float64):
+                problem = f"parameters must be float32 or float64, got {p.dtype} (shape {tuple(p.shape)})"
+            if problem:
+                self.param_groups.pop()  # a refused group leaves the optimizer as it was
+                raise Error(f"{type(self).__name__}: {problem}")
 
     def _build(self):
         layout, slices = build_layout(self.param_groups, self._output_ids, self._names)

@@ -37,6 +37,10 @@ def test_complex_and_other_dtypes():
         l2o.torch.SGD([torch.zeros(3, dtype=torch.complex64, requires_grad=True)])
     with pytest.raises(l2o.Error, match="float32 or float64.*float16"):
         l2o.torch.SGD([torch.zeros(3, dtype=torch.float16, requires_grad=True)])
+    opt = l2o.torch.SGD([torch.zeros(3, dtype=torch.float64, requires_grad=True)])
+    with pytest.raises(l2o.Error, match="float32 or float64.*int64"):
+        opt.add_param_group({"params": [torch.zeros(2, dtype=torch.int64)]})
+    assert len(opt.param_groups) == 1
 
 
 def test_complex_gradient():
