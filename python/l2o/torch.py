@@ -122,9 +122,10 @@ class L2OOptimizer(torch.optim.Optimizer):
         for k, (p, _, _, _, g_default) in enumerate(self._slices):
             g = p.grad
             if g is None:
-                raise Error(f"{type(self).__name__}: parameter {k} (shape {tuple(p.shape)}) has no gradient; call "
-                            "loss.backward() (or pass a closure) before step(); l2o steps all parameters as one "
-                            "vector, so every parameter needs one")
+                hint = ("it does not require grad: leave frozen parameters out of the optimizer" if not p.requires_grad
+                        else "call loss.backward() (or pass a closure) before step()")
+                raise Error(f"{type(self).__name__}: parameter {k} (shape {tuple(p.shape)}) has no gradient; {hint}; "
+                            "l2o steps all parameters as one vector, so every parameter needs one")
             if g.is_sparse:
                 raise Error(f"{type(self).__name__}: parameter {k} (shape {tuple(p.shape)}) has a sparse gradient; "
                             "l2o optimizers need dense gradients")

@@ -60,9 +60,15 @@ def test_parameter_without_gradient():
     opt = l2o.torch.Adam(list(model.parameters()) + [unused])
     backward(model)
     before = snapshot(model)
-    with pytest.raises(l2o.Error, match=r"parameter 4 \(shape \(4,\)\) has no gradient"):
+    with pytest.raises(l2o.Error, match=r"parameter 4 \(shape \(4,\)\) has no gradient; call loss.backward"):
         opt.step()
     assert unchanged(model, before)
+    frozen = small_mlp()
+    next(frozen.parameters()).requires_grad_(False)
+    opt = l2o.torch.Adam(frozen.parameters())
+    backward(frozen)
+    with pytest.raises(l2o.Error, match="parameter 0 .* does not require grad: leave frozen parameters out"):
+        opt.step()
 
 
 def test_policy_file_that_does_not_load(tmp_path):
