@@ -28,7 +28,9 @@ std::string shell_word(const std::string& s) {
 // "l2o <subcommand> --flag value ..." with the flags the user gave, in declaration order, so that
 // results files can say how to reproduce them.
 std::string reproducible_command(const CLI::App& cmd) {
-  std::string s = "l2o " + cmd.get_name();
+  std::string name = cmd.get_name();  // with its parent commands for nested ones ("policy scale-steps")
+  for (const CLI::App* p = cmd.get_parent(); p && p->get_parent(); p = p->get_parent()) name = p->get_name() + " " + name;
+  std::string s = "l2o " + name;
   for (const CLI::Option* opt : cmd.get_options()) {
     if (opt->count() == 0 || opt->get_name() == "--help" || opt->get_name() == "-h") continue;
     if (opt->get_type_size() == 0) {  // a flag

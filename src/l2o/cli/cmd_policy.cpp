@@ -1,0 +1,83 @@
+// `l2o policy scale-steps`: a PSD policy file with width-aware steps (docs/psd.md). The rule is
+// a property of how the policy is applied to other widths, not of its weights: on the
+// meta-training net every factor is 1, so the weights are copied unchanged and the result takes
+// exactly the steps of the original there. The reference fan-ins are those of the net the policy
+// was meta-trained on (from its provenance, or --reference-fan-in).
+#include <fmt/core.h>
+
+#include "l2o/cli/commands.hpp"
+#include "l2o/cli/common_options.hpp"
+#include "l2o/core/error.hpp"
+#include "l2o/psd/policy.hpp"
+#include "l2o/task/mlp_task.hpp"
+
+namespace l2o::cli {
+namespace {
+
+struct ScaleFlags {
+  std::string in, out, rule = "fan_in";
+  double power = 1.0;
+  std::vector<double> reference;  // hidden-layer and output-layer weights' fan-in
+};
+
+// The meta-training net's fan-ins from the provenance's task ("48-48-10": hidden 48, output 48).
+std::pair<double, double> provenance_fan_ins(const PolicyFile& file) {
+  const nlohmann::json& task = file.provenance.extra.value("task", nlohmann::json::object());
+  if (!task.is_object() || !task.contains("arch") || !task.at("arch").is_string())
+    throw Error(fmt::format("{}: the provenance names no meta-training net (extra.task.arch); give "
+                            "--reference-fan-in HIDDEN,OUTPUT",
+                            file.source));
+  const std::vector<int> arch = parse_arch(task.at("arch").get<std::string>());
+  if (arch.size() < 3)
+    throw Error(fmt::format("{}: meta-training net '{}' has no hidden layer", file.source,
+                            task.at("arch").get<std::string>()));
+  return {arch[arch.size() - 3], arch[arch.size() - 2]};
+}
+
+void run_scale_steps(const ScaleFlags& f, const std::string& command) {
+  const PolicyFile file = load_policy_file(f.in);
+  const PsdPolicy original = PsdPolicy::from_file(file);
+  PsdPolicyConfig cfg = original.config();
+  StepScaling& s = cfg.arch.step_scaling;
+  s.rule = f.rule == "none" ? StepScaling::Rule::None : StepScaling::Rule::FanIn;
+  s.power = f.power;
+  if (!f.reference.empty()) {
+    if (f.reference.size() != 2) throw Error("--reference-fan-in: expected HIDDEN,OUTPUT (two numbers)");
+    s.reference_hidden_fan_in = f.reference[0];
+    s.reference_output_fan_in = f.reference[1];
+  } else if (s.rule != StepScaling::Rule::None) {
+    std::tie(s.reference_hidden_fan_in, s.reference_output_fan_in) = provenance_fan_ins(file);
+  }
+  s.validate("l2o policy scale-steps");
+  PsdPolicy scaled(cfg);
+  scaled.set_params(original.params());
+  // The weights' provenance stays; this step is recorded beside it.
+  Provenance prov = file.provenance;
+  prov.extra["step_scaling_applied"] = {{"command", command},
+                                        {"from", f.in},
+                                        {"date", utc_timestamp()},
+                                        {"step_scaling", s.to_json()}};
+  scaled.save(f.out, prov);
+  fmt::print("wrote {}: {} with step_scaling {}\n", f.out, f.in, s.to_json().dump());
+}
+}  // namespace
+
+void add_policy_command(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand("policy", "Work with policy files");
+  cmd->require_subcommand(1);
+  auto flags = std::make_shared<ScaleFlags>();
+  CLI::App* scale = cmd->add_subcommand(
+      "scale-steps", "Write a copy of a PSD policy with width-aware steps (docs/psd.md, 'Width-aware steps')");
+  scale->add_option("--policy", flags->in, "The PSD policy file")->required()->check(CLI::ExistingFile);
+  scale->add_option("--out", flags->out, "Where to write the copy")->required();
+  scale->add_option("--rule", flags->rule, "none or fan_in")->capture_default_str()->check(CLI::IsMember({"none", "fan_in"}));
+  scale->add_option("--power", flags->power, "Weights' factor (reference fan-in / fan-in)^power")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 4.0));
+  scale->add_option("--reference-fan-in", flags->reference,
+                    "Fan-ins of the meta-training net's hidden- and output-layer weights (default: from the "
+                    "policy's provenance)")
+      ->delimiter(',');
+  scale->callback([flags, scale] { run_scale_steps(*flags, reproducible_command(*scale)); });
+}
+}  // namespace l2o::cli
