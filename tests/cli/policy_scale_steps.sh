@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `l2o policy scale-steps`: a copy of the shipped PSD policy with width-aware steps keeps its
+# weights, takes the same steps on the meta-training net (48-48-10: every factor is 1) and smaller
+# ones on a wider net; bad input gives one clear error line. Usage: policy_scale_steps.sh PATH_TO_L2O
+source "$(dirname "$0")/lib/common.sh"
+SRC="$(dirname "$0")/../../policies/psd-mnist.json"
+make_tiny_idx
+
+"$L2O" policy scale-steps --policy "$SRC" --out "$TMP/none.json" --rule none >/dev/null || fail "rule none failed"
+"$L2O" policy scale-steps --policy "$SRC" --out "$TMP/half.json" --power 0.5 >/dev/null || fail "power 0.5 failed"
+python3 - "$SRC" "$TMP/none.json" "$TMP/half.json" <<'PY' || fail "the copies are not what was asked for"
+import json, sys
+src, none, half = (json.load(open(p)) for p in sys.argv[1:])
+assert src["tensors"] == none["tensors"] == half["tensors"], "weights changed"
+assert "step_scaling" not in none["architecture"], "rule none still written"
+s = half["architecture"]["step_scaling"]
+assert s["rule"] == "fan_in" and s["power"] == 0.5, s
+assert s["reference_fan_in"] == {"hidden_weight": 48.0, "output_weight": 48.0}, s  # from the provenance
+assert "scale-steps" in half["provenance"]["extra"]["step_scaling_applied"]["command"]
+assert half["provenance"]["command"] == src["provenance"]["command"], "the weights' provenance was lost"
+PY
+
+# Same steps on the reference net, different ones on a wider net.
+run() { "$L2O" train --optimizer psd --policy "$1" --dataset "idx:$TMP/images,$TMP/labels" --data-dir "$TMP/data" \
+  --arch "$2" --batch 8 --iters 6 --eval-every 1 --quiet --out "$3" || fail "train with $1 on $2 failed"; }
+run "$TMP/none.json" 48-48-3 "$TMP/a.csv"
+run "$TMP/half.json" 48-48-3 "$TMP/b.csv"
+cmp -s <(cut -d, -f1-5 "$TMP/a.csv") <(cut -d, -f1-5 "$TMP/b.csv") || fail "steps differ on the reference net"
+run "$TMP/none.json" 48-96-3 "$TMP/c.csv"
+run "$TMP/half.json" 48-96-3 "$TMP/d.csv"
+cmp -s <(cut -d, -f1-5 "$TMP/c.csv") <(cut -d, -f1-5 "$TMP/d.csv") && fail "no effect on a wider net"
+
+# Flag values the parser rejects: a non-zero exit and a message naming the flag.
+expect_usage_error() {
+  local want=$1; shift
+  "$L2O" "$@" >"$TMP/out" 2>"$TMP/err" && fail "accepted: $*"
+  grep -qF -- "$want" "$TMP/err" || fail "error does not mention '$want' for: $*: $(cat "$TMP/err")"
+}
+expect_usage_error "--power" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --power 9
+expect_usage_error "--rule" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --rule sqrt
+expect_usage_error "--policy" policy scale-steps --policy "$TMP/missing.json" --out "$TMP/x.json"
+expect_error "--reference-fan-in" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --reference-fan-in 48
+echo '{"format": "l2o-policy"}' >"$TMP/bad.json"
+expect_error "bad.json" policy scale-steps --policy "$TMP/bad.json" --out "$TMP/x.json"
+echo ok
