@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev
-  libstb-dev zlib1g-dev libgtest-dev libbenchmark-dev gnuplot-nox dataset-fashion-mnist clang)
+  libstb-dev zlib1g-dev libgtest-dev libbenchmark-dev gnuplot-nox dataset-fashion-mnist clang
+  libclang-rt-14-dev libomp-dev)  # the last three: the sanitized build and the fuzz targets (scripts/sanitize.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
