@@ -69,7 +69,7 @@ nlohmann::json hyper_from_flags(const TrainFlags& f) {
 }
 
 void run_train(const TrainFlags& f) {
-  if (!f.out.empty()) check_output_file(f.out, "--out", kMinFreeOutputBytes);  // before the run, not after
+  if (!f.out.empty()) check_output_file(f.out, "--out", kMinFreeOutputBytes, false);  // before the run, not after
   const TaskSpec spec = f.task.resolve();
   const DataOptions data = f.data.resolve();
 

@@ -86,8 +86,12 @@ void check_output_dir(const std::string& dir, const std::string& what, std::uint
                             d.string(), min_free_bytes / 1e6));
 }
 
-void check_output_file(const std::string& file, const std::string& what, std::uint64_t min_free_bytes) {
+void check_output_file(const std::string& file, const std::string& what, std::uint64_t min_free_bytes,
+                       bool create_folder) {
   const fs::path parent = fs::path(file).parent_path();
+  std::error_code ec;
+  if (!create_folder && !parent.empty() && !fs::is_directory(parent, ec))
+    throw Error(fmt::format("{}: cannot write '{}': the folder '{}' does not exist", what, file, parent.string()));
   check_output_dir(parent.empty() ? "." : parent.string(), what, min_free_bytes);
 }
 }  // namespace l2o

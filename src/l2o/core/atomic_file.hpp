@@ -22,8 +22,10 @@ void write_file_atomically(const std::string& path, std::string_view text, const
 void check_output_dir(const std::string& dir, const std::string& what, std::uint64_t min_free_bytes);
 
 // check_output_dir for the folder a file will be written into (the current folder when `file`
-// has none); the file itself is not created.
-void check_output_file(const std::string& file, const std::string& what, std::uint64_t min_free_bytes);
+// has none); the file itself is not created. With `create_folder` false a missing folder is an
+// error rather than created (for outputs whose writer does not create folders).
+void check_output_file(const std::string& file, const std::string& what, std::uint64_t min_free_bytes,
+                       bool create_folder = true);
 
 // What the start-up checks require by default: enough for a bench's summaries and CSVs or a
 // policy and its checkpoints, with a margin (they are a few MB at most).
