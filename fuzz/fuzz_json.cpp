@@ -160,6 +160,9 @@ void write_checkpoint_seeds(const std::string& dir) {
   l2o::L2LMetaTrainer l2l(tiny_task(), tiny_l2l_options(), tiny_l2l_settings());
   l2l.run_epoch();
   write_seed(dir, "l2l-checkpoint-1", 4, l2l.checkpoint());
+  // The seeds must pass every gate, or the fuzzer would only ever see the first refusal.
+  fuzz_psd_checkpoint(psd.checkpoint());
+  fuzz_l2l_checkpoint(l2l.checkpoint());
 }
 }  // namespace
 
