@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <limits>
 
 using namespace l2o;
@@ -20,6 +21,7 @@ struct Settings {
   std::vector<double> grid{0.1, 0.2};
   Mode mode = Mode::Fast;
   Inner inner;
+  std::uint64_t seed = 1;
 };
 const FieldTable<Inner>& inner_fields() {
   static const FieldTable<Inner> t{integer<Inner>("count", &Inner::count, at_least(1), "how many")};
@@ -35,6 +37,7 @@ const FieldTable<Settings>& fields() {
       number_list<S>("grid", &S::grid, positive(), "a grid"),
       choice<S>("mode", &S::mode, {{"fast", Mode::Fast}, {"slow", Mode::Slow}}, "a mode"),
       section<S>("inner", &S::inner, inner_fields(), "a section"),
+      integer<S>("seed", &S::seed, nonnegative(), "a 64-bit seed"),
   };
   return t;
 }
@@ -60,6 +63,8 @@ TEST(FieldTable, ReadsWritesAndKeepsDefaults) {
   EXPECT_EQ(s.mode, Mode::Slow);
   EXPECT_EQ(s.inner.count, 9);
   EXPECT_EQ(s.name, "x");  // absent: the default
+  read_fields(fields(), nlohmann::json::parse(R"({"seed": 18446744073709551615})"), s, ctx);
+  EXPECT_EQ(s.seed, 18446744073709551615ULL);  // exact, beyond what a double holds
   const nlohmann::json j = write_fields(fields(), s);
   Settings back;
   read_fields(fields(), j, back, ctx);
@@ -76,6 +81,8 @@ TEST(FieldTable, RejectsWithTheFieldsName) {
   EXPECT_NE(error_of(R"({"size": 2.5})").find("size must be a whole number"), std::string::npos);
   EXPECT_NE(error_of(R"({"size": -1})").find("size must be >= 0"), std::string::npos);
   EXPECT_NE(error_of(R"({"size": 1e300})").find("size is out of range"), std::string::npos);
+  EXPECT_NE(error_of(R"({"inner": {"count": 4294967296}})").find("inner.count is out of range"), std::string::npos);
+  EXPECT_NE(error_of(R"({"seed": -1})").find("seed must be >= 0"), std::string::npos);
   EXPECT_NE(error_of(R"({"on": 1})").find("on must be true or false"), std::string::npos);
   EXPECT_NE(error_of(R"({"grid": [1, -1]})").find("grid (each value) must be > 0"), std::string::npos);
   EXPECT_NE(error_of(R"({"mode": "medium"})").find("mode must be one of fast, slow"), std::string::npos);
