@@ -56,6 +56,24 @@ run_killed psd-killed PSD checkpoint:1 atomic-write:1 checkpoint:2
 # writes epochs 2 and 3, so that is its 2nd checkpoint).
 run_killed l2l-killed L2L checkpoint:1 atomic-write:1 checkpoint:2
 
+# A kill from outside, at whatever moment the run has reached once its first checkpoint exists
+# (mid-epoch, or mid-write: the atomic writes must make that harmless), then resumed.
+"$L2O" "${L2L[@]}" --out "$TMP/l2l-outside.json" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do
+  [ -s "$TMP/l2l-outside.json.checkpoint.json" ] && break
+  sleep 0.05
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+if [ -e "$TMP/l2l-outside.json" ]; then
+  echo "note: the run finished before the outside kill landed"
+else
+  "$L2O" "${L2L[@]}" --out "$TMP/l2l-outside.json" --resume "$TMP/l2l-outside.json.checkpoint.json" >/dev/null \
+    2>"$TMP/outside.err" || fail "resume after the outside kill failed: $(cat "$TMP/outside.err")"
+fi
+same_tensors "$TMP/L2L-full.json" "$TMP/l2l-outside.json"
+
 # Damaged checkpoints: refused, the previous one kept and usable.
 for method in PSD L2L; do
   declare -n cmd=$method
