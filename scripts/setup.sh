@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libstb-dev zlib1g-dev libgtest-dev libbenchmark-dev gnuplot-nox dataset-fashion-mnist clang
-  pybind11-dev python3-dev python3-numpy python3-torch python3-pytest python3-matplotlib)
+  libclang-rt-14-dev libomp-dev  # these two: the sanitized build and the fuzz targets (scripts/sanitize.sh)
+  pybind11-dev python3-dev python3-numpy python3-torch python3-pytest python3-matplotlib)  # the Python module
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

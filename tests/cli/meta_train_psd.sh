@@ -5,18 +5,7 @@
 source "$(dirname "$0")/lib/common.sh"
 make_tiny_idx
 DATA=(--dataset "idx:$TMP/images,$TMP/labels" --arch 5-6-3 --data-dir "$TMP/data" --batch 8 --horizon 12)
-cat >"$TMP/config.json" <<'JSON'
-{"state_upper": 1, "eval_trajectories": 1,
- "gps": {"dynamics_prior": {"max_clusters": 2, "max_iterations": 5},
-         "policy_prior": {"max_clusters": 2, "max_iterations": 5},
-         "badmm": {"inner_iterations": 2}, "sampling": {"initial_action_variance": 1e-4}},
- "regression": {"epochs": 2, "init_epochs": 5, "truncation": 4},
- "init": {"lr": 0.1, "momentum": 0.9},
- "arch": {"inputs": ["O1", "O2", "O3"], "output": "step", "output_scale": 1.0, "sharing": "per_kind",
-          "networks": ["hidden_weight", "output_weight", "hidden_bias", "output_bias"],
-          "lstm": {"cell": "lstm", "forget_bias": 1.0, "gate_order": "ifgo", "init_range": 0.0, "input_size": 3,
-                   "layers": [6], "output_size": 1}}}
-JSON
+write_tiny_psd_config "$TMP/config.json"
 PSD=(--samples 3 --coordinates 4 --config "$TMP/config.json" --quiet)
 
 expect_error "--samples" meta-train --method l2l --samples 3 "${DATA[@]}" --out "$TMP/p.json"

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "l2o/core/error.hpp"
 
 namespace l2o::gps {
@@ -76,6 +78,31 @@ TEST(GpsConfig, ErrorsNameTheField) {
   EXPECT_NE(error_of(nlohmann::json::parse(R"({"step_size": {"init_step_mult": 50}})")).find("init_step_mult"),
             std::string::npos);
   EXPECT_NE(error_of(nlohmann::json::parse("[1, 2]")).find("object"), std::string::npos);
+}
+
+// The field tables refuse what a document can hold but no setting means: infinity (in JSON built in
+// code; nlohmann refuses to parse 1e999), integers that are not whole or do not fit, values set in
+// code outside their range.
+TEST(GpsConfig, RefusesNonFiniteAndNonWholeNumbers) {
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_NE(error_of({{"trust_region", {{"kl_step", inf}}}}).find("trust_region.kl_step"), std::string::npos);
+  EXPECT_NE(error_of({{"badmm", {{"lg_step", -inf}}}}).find("badmm.lg_step must be finite"), std::string::npos);
+  EXPECT_NE(error_of(nlohmann::json::parse(R"({"sampling": {"horizon": 1e12}})")).find("sampling.horizon is out of range"),
+            std::string::npos);
+  EXPECT_NE(error_of(nlohmann::json::parse(R"({"dynamics_prior": {"max_points": -3}})")).find("max_points must be >= 2"),
+            std::string::npos);
+  GpsConfig c;
+  c.cost.scale = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(c.validate(), Error);
+}
+
+// Every field is in the table, so writing and reading gives back every value, defaults included.
+TEST(GpsConfig, TableCoversEveryField) {
+  const nlohmann::json j = to_json(GpsConfig{});
+  EXPECT_EQ(j.size(), gps_config_fields().size());
+  EXPECT_EQ(j["trust_region"].size(), 11u);
+  EXPECT_EQ(j["badmm"].size(), 13u);
+  EXPECT_EQ(to_json(gps_config_from_json(j)), j);
 }
 
 TEST(GpsConfig, ValidateCatchesInconsistentBounds) {

@@ -179,6 +179,30 @@ TEST(PsdGpsRegression, FitsAKnownStepRule) {
   EXPECT_LT(err, 0.1 * ref);
 }
 
+// The shipped config still reads as before the field tables: the values it names, defaults for
+// the rest, and the same JSON back.
+TEST(PsdGpsConfig, ShippedConfigLoadsUnchanged) {
+  std::ifstream in(std::string(L2O_SOURCE_DIR) + "/policies/psd-mnist.config.json");
+  const PsdMetaTrainConfig c = PsdMetaTrainConfig::from_json(nlohmann::json::parse(in));
+  EXPECT_EQ(c.gps.sampling.coordinates_per_group, 16);
+  EXPECT_EQ(c.gps.dynamics_prior.max_points, 4000);
+  EXPECT_EQ(c.gps.policy_prior.max_iterations, 30);
+  EXPECT_EQ(c.gps.badmm.inner_iterations, 2);
+  EXPECT_DOUBLE_EQ(c.gps.badmm.init_nu, 1e-5);
+  EXPECT_DOUBLE_EQ(c.gps.badmm.lg_step, 0.01);
+  EXPECT_TRUE(c.adaptive_state);
+  EXPECT_EQ(c.init.teacher, "adagrad");
+  EXPECT_EQ(c.regression.truncation, 25);
+  EXPECT_EQ(c.regression.chunk_sequences, 16);
+  EXPECT_EQ(c.batch, 64);  // a default
+  EXPECT_EQ(PsdMetaTrainConfig::from_json(c.to_json()).to_json(), c.to_json());
+  const nlohmann::json j = c.to_json();
+  for (const char* key : {"gps", "batch", "cost_examples", "state_upper", "adaptive_state", "eval_trajectories",
+                          "regression", "init", "arch", "features"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j.size(), 10u);
+}
+
 TEST(PsdGpsConfig, JsonRoundTripAndErrorsNameTheField) {
   PsdMetaTrainConfig c = tiny_config();
   const PsdMetaTrainConfig back = PsdMetaTrainConfig::from_json(c.to_json());

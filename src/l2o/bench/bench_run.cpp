@@ -12,6 +12,7 @@
 #include "l2o/bench/plots.hpp"
 #include "l2o/bench/report.hpp"
 #include "l2o/bench/results_io.hpp"
+#include "l2o/core/atomic_file.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/optim/registry.hpp"
 #include "l2o/task/mlp_task.hpp"
@@ -133,6 +134,11 @@ nlohmann::json panel_task_json(const BenchConfig& c, const PanelSpec& spec, cons
           {"projection_seed", c.settings.projection_seed}};
 }
 
+// ", 12 reused from earlier runs" when a resumed bench skipped runs.
+std::string reused_note(long reused) {
+  return reused > 0 ? fmt::format(" ({} reused from an earlier run of this command)", reused) : "";
+}
+
 struct LoadedData {
   std::shared_ptr<ProjectedDataset> data;
   std::string error;
@@ -141,7 +147,8 @@ struct LoadedData {
 
 PanelResult run_panel_tuned_per_task(const PanelSpec& spec, const ProjectedDataset& data,
                                      const std::vector<BenchEntry>& optimizers, const BenchSettings& settings,
-                                     TuneSettings tune, std::vector<TuneResult>* tuned, bool progress) {
+                                     TuneSettings tune, std::vector<TuneResult>* tuned, bool progress,
+                                     const RunStore& store) {
   const auto start = std::chrono::steady_clock::now();
   MlpConfig mc;
   mc.arch = spec.arch(data.num_classes);
@@ -155,12 +162,14 @@ PanelResult run_panel_tuned_per_task(const PanelSpec& spec, const ProjectedDatas
     if (!is_learned_optimizer(e.spec.name) &&
         std::find(names.begin(), names.end(), e.spec.name) == names.end())
       names.push_back(e.spec.name);
-  const std::vector<TuneResult> results = tune_on_task(task, names, tune, progress);
+  const long reused_before = store.reused();
+  const std::vector<TuneResult> results = tune_on_task(task, names, tune, progress, store);
   std::vector<BenchEntry> entries = optimizers;
   for (auto& e : entries)
     for (const auto& r : results)
       if (r.optimizer == e.spec.name) e.spec.hyper = r.best_hyper();
-  PanelResult panel = run_panel(spec, data, entries, settings, progress);
+  PanelResult panel = run_panel(spec, data, entries, settings, progress, store);
+  panel.reused_runs = store.reused() - reused_before;
   panel.tuning = "per-task";
   panel.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (tuned) *tuned = results;
@@ -173,11 +182,9 @@ BenchOutcome run_bench(const BenchConfig& config) {
   if (config.optimizers.empty()) throw Error("--optimizers: no optimizers to run");
   for (const auto& e : config.optimizers) make_optimizer(e.spec);  // bad names, values or policy files fail now
   if (config.out_dir.empty()) throw Error("--out: an output directory is required");
-  std::error_code ec;
-  std::filesystem::create_directories(config.out_dir, ec);
-  if (ec || !std::filesystem::is_directory(config.out_dir))
-    throw Error(fmt::format("--out: cannot create directory '{}'", config.out_dir));
+  check_output_dir(config.out_dir, "--out", kMinFreeOutputBytes);
   const std::filesystem::path out(config.out_dir);
+  const RunStore store((out / "runs").string(), "--out");
 
   BenchOutcome outcome;
   std::map<std::pair<std::string, int>, LoadedData> cache;
@@ -208,18 +215,19 @@ BenchOutcome run_bench(const BenchConfig& config) {
       }
       continue;
     }
-    PanelResult panel = run_panel(spec, *loaded.data, config.optimizers, config.settings, config.progress);
+    PanelResult panel = run_panel(spec, *loaded.data, config.optimizers, config.settings, config.progress, store);
     write_panel_csv((out / (panel.file_stem() + ".csv")).string(), panel);
     panel_seconds[panel.file_stem()] = panel.wall_seconds;
-    fmt::print(stderr, "{} {} ({}): {} runs in {:.1f} s\n", spec.experiment, spec.dataset, arch_to_string(panel.arch),
-               panel.optimizers.size() * panel.seeds.size(), panel.wall_seconds);
+    fmt::print(stderr, "{} {} ({}): {} runs in {:.1f} s{}\n", spec.experiment, spec.dataset,
+               arch_to_string(panel.arch), panel.optimizers.size() * panel.seeds.size(), panel.wall_seconds,
+               reused_note(panel.reused_runs));
     outcome.panels.push_back(std::move(panel));
 
     if (config.tune_per_task) {
       std::vector<TuneResult> tuned;
       TuneSettings ts = config.tune;
       PanelResult per_task = run_panel_tuned_per_task(spec, *loaded.data, config.optimizers, config.settings, ts,
-                                                      &tuned, config.progress);
+                                                      &tuned, config.progress, store);
       write_panel_csv((out / (per_task.file_stem() + ".csv")).string(), per_task);
       ts.iters = spec.iters;
       ts.batch = spec.batch;
@@ -231,11 +239,14 @@ BenchOutcome run_bench(const BenchConfig& config) {
                               .dump(2) +
                           "\n");
       panel_seconds[per_task.file_stem()] = per_task.wall_seconds;
-      fmt::print(stderr, "{} {} tuned per task: {:.1f} s\n", spec.experiment, spec.dataset, per_task.wall_seconds);
+      fmt::print(stderr, "{} {} tuned per task: {:.1f} s{}\n", spec.experiment, spec.dataset, per_task.wall_seconds,
+                 reused_note(per_task.reused_runs));
       outcome.panels.push_back(std::move(per_task));
     }
   }
 
+  if (store.reused() > 0)
+    fmt::print(stderr, "resumed: {} finished runs reused from {}\n", store.reused(), store.dir());
   const nlohmann::json settings = settings_json(config);
   ReportInfo info;
   info.command = config.command;

@@ -38,7 +38,7 @@ std::vector<BenchEntry> bench_entries(const std::vector<std::string>& names,
 PanelResult run_panel_tuned_per_task(const PanelSpec& spec, const ProjectedDataset& data,
                                      const std::vector<BenchEntry>& optimizers, const BenchSettings& settings,
                                      TuneSettings tune, std::vector<TuneResult>* tuned = nullptr,
-                                     bool progress = false);
+                                     bool progress = false, const RunStore& store = RunStore());
 
 struct BenchConfig {
   std::string experiment = "all";
@@ -63,6 +63,8 @@ struct BenchOutcome {
 };
 
 // Runs and writes everything. A panel whose data set cannot be loaded is recorded as missing with
-// the loader's message. Throws l2o::Error for bad configuration (before any run) or unwritable output.
+// the loader's message. Throws l2o::Error for bad configuration or an unwritable (or full) output
+// folder, before any run. Every finished run is kept in <out>/runs as it completes (run_store.hpp);
+// a rerun with the same settings reuses those runs and says how many, and writes the same files.
 BenchOutcome run_bench(const BenchConfig& config);
 }  // namespace l2o

@@ -94,7 +94,7 @@ std::string PanelResult::file_stem() const {
 }
 
 PanelResult run_panel(const PanelSpec& spec, const ProjectedDataset& data, const std::vector<BenchEntry>& optimizers,
-                      const BenchSettings& settings, bool progress) {
+                      const BenchSettings& settings, bool progress, const RunStore& store) {
   if (settings.seeds < 1) throw Error(fmt::format("--seeds: must be >= 1 (got {})", settings.seeds));
   if (data.width != spec.width)
     throw Error(fmt::format("panel {} {}: the data are projected to width {}, the panel needs {}", spec.experiment,
@@ -115,16 +115,21 @@ PanelResult run_panel(const PanelSpec& spec, const ProjectedDataset& data, const
   // Build each optimizer once up front: bad names, hyper-parameters or policy files fail here,
   // before any run, and hyperparams() gives the values actually used.
   panel.optimizers.resize(optimizers.size());
+  std::vector<nlohmann::json> optimizer_keys(optimizers.size());
+  const std::string task_fingerprint = store.enabled() ? task.fingerprint() : "";
   for (std::size_t o = 0; o < optimizers.size(); ++o) {
     OptimizerOutcome& out = panel.optimizers[o];
     out.label = optimizers[o].label;
     out.kind = optimizers[o].spec.name;
     out.hyper = make_optimizer(optimizers[o].spec)->hyperparams();
+    if (store.enabled())
+      optimizer_keys[o] = optimizer_run_key(out.kind, out.hyper, optimizers[o].spec.policy_file);
     out.runs.resize(panel.seeds.size());
     out.test_accuracy.assign(panel.seeds.size(), std::numeric_limits<double>::quiet_NaN());
   }
 
   const std::size_t n_seeds = panel.seeds.size();
+  const long reused_before = store.reused();
   Progress bar(fmt::format("{} {}", spec.experiment, spec.dataset), static_cast<long>(optimizers.size() * n_seeds));
   // The learned optimizers' runs first: their LSTM steps cost tens of hand-designed steps, and a
   // panel should not end waiting for one of them. Runs write their own slots, so the order of
@@ -147,14 +152,14 @@ PanelResult run_panel(const PanelSpec& spec, const ProjectedDataset& data, const
         OptimizerSpec ospec = optimizers[o].spec;
         const std::size_t remaining = total - k;
         if (remaining < jobs) ospec.threads = std::max(ospec.threads, static_cast<int>(jobs / remaining));
-        OptimizerPtr opt = make_optimizer(ospec);
         RunOptions ro;
         ro.iters = spec.iters;
         ro.batch = spec.batch;
         ro.seed = panel.seeds[s];
         ro.eval_every = settings.eval_every;
-        const RunResult r = run_optimizer(task, *opt, ro);
-        RunCurve curve = curve_from_result(r);
+        const nlohmann::json key = store.enabled() ? run_key(task_fingerprint, optimizer_keys[o], ro) : nlohmann::json();
+        const StoredRun r = run_or_reuse(task, ospec, key, ro, store);
+        RunCurve curve = r.curve;
         mark_blow_up(curve, settings.divergence_factor);
         if (!curve.diverged) panel.optimizers[o].test_accuracy[s] = r.test_accuracy;
         panel.optimizers[o].runs[s] = std::move(curve);
@@ -163,6 +168,7 @@ PanelResult run_panel(const PanelSpec& spec, const ProjectedDataset& data, const
         if (progress) bar.update(static_cast<long>(done));
       });
   bar.finish();
+  panel.reused_runs = store.reused() - reused_before;
   summarize_panel(panel, settings.reference);
   panel.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return panel;

@@ -18,6 +18,7 @@
 
 #include "l2o/bench/curve_stats.hpp"
 #include "l2o/bench/optimizer_factory.hpp"
+#include "l2o/bench/run_store.hpp"
 #include "l2o/data/dataset.hpp"
 
 namespace l2o {
@@ -106,6 +107,7 @@ struct PanelResult {
   int eval_every = 1;
   std::vector<OptimizerOutcome> optimizers;
   double wall_seconds = 0.0;
+  long reused_runs = 0;              // runs taken from the run store instead of being run again
   // "fig1_tfd", "fig1_tfd_per-task": the stem of this panel's files.
   std::string file_stem() const;
 };
@@ -113,9 +115,10 @@ struct PanelResult {
 // Runs every optimizer with every seed on the panel's task built from `data` (in parallel over
 // settings.jobs threads; the result does not depend on the number of threads), then fills the
 // statistics (summarize_panel). Throws l2o::Error if the data do not fit the panel (width) or an
-// optimizer cannot be built.
+// optimizer cannot be built. Each finished run is kept in `store` and runs already there are reused
+// (run_store.hpp), which gives results identical to running them.
 PanelResult run_panel(const PanelSpec& spec, const ProjectedDataset& data, const std::vector<BenchEntry>& optimizers,
-                      const BenchSettings& settings, bool progress = false);
+                      const BenchSettings& settings, bool progress = false, const RunStore& store = RunStore());
 
 // Statistics, ranks and speed-ups from the runs (also usable on hand-made runs in tests).
 void summarize_panel(PanelResult& panel, const std::string& reference);

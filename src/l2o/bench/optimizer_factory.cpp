@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "l2o/core/error.hpp"
 #include "l2o/l2l/l2l_optimizer.hpp"
@@ -103,11 +104,17 @@ std::string resolve_tuned_path(const std::string& flag_value, const std::string&
 
 TunedTable TunedTable::load(const std::string& path) {
   require_readable(path, "tuned-values file", " (give --tuned FILE, or write it with `l2o tune`)");
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
+}
+
+TunedTable TunedTable::parse(const std::string& text, const std::string& path) {
   TunedTable t;
   t.path_ = path;
-  std::ifstream in(path);
   try {
-    t.json_ = nlohmann::json::parse(in);
+    t.json_ = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("tuned-values file '{}' is not valid JSON: {}", path, e.what()));
   }

@@ -53,6 +53,8 @@ class TunedTable {
  public:
   // Throws l2o::Error naming the file if it cannot be read or is not a tuned-values file.
   static TunedTable load(const std::string& path);
+  // The same from the file's text (`path` names it in messages): what load and the fuzz target use.
+  static TunedTable parse(const std::string& text, const std::string& path);
   bool has(const std::string& name) const;
   // The chosen hyper-parameters; throws l2o::Error (naming the file and `l2o tune`) if absent.
   nlohmann::json hyper(const std::string& name) const;

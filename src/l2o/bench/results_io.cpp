@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
+#include <sstream>
 
+#include "l2o/core/atomic_file.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/task/mlp_task.hpp"
 
@@ -25,8 +26,7 @@ std::vector<std::string> panel_csv_header(const PanelResult& panel) {
 }
 
 void write_panel_csv(const std::string& path, const PanelResult& panel) {
-  std::ofstream out(path);
-  if (!out) throw Error(fmt::format("--out: cannot write '{}'", path));
+  std::ostringstream out;
   const auto header = panel_csv_header(panel);
   for (std::size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
   out << "\n";
@@ -50,7 +50,7 @@ void write_panel_csv(const std::string& path, const PanelResult& panel) {
     }
     out << "\n";
   }
-  if (!out) throw Error(fmt::format("--out: error while writing '{}'", path));
+  write_text_file(path, out.str());
 }
 
 nlohmann::json panel_summary_json(const PanelResult& panel) {
@@ -118,10 +118,5 @@ nlohmann::json summary_json(const std::vector<PanelResult>& panels, const nlohma
   return {{"panels", done}, {"missing", missing}, {"settings", settings}, {"timing", timing}};
 }
 
-void write_text_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  if (!out) throw Error(fmt::format("--out: cannot write '{}'", path));
-  out << text;
-  if (!out) throw Error(fmt::format("--out: error while writing '{}'", path));
-}
+void write_text_file(const std::string& path, const std::string& text) { write_file_atomically(path, text, "--out"); }
 }  // namespace l2o

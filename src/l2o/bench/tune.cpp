@@ -11,6 +11,7 @@
 #include "l2o/bench/curve_stats.hpp"
 #include "l2o/bench/optimizer_factory.hpp"
 #include "l2o/bench/parallel.hpp"
+#include "l2o/core/atomic_file.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/core/progress.hpp"
 #include "l2o/optim/train_loop.hpp"
@@ -105,21 +106,27 @@ std::vector<TuneResult> tune_grid(const std::vector<TuneJob>& jobs, const TuneSe
 }
 
 TrialOutcome run_trial(const MlpTask& task, const std::string& optimizer, const nlohmann::json& hyper,
-                       std::uint64_t seed, const TuneSettings& settings) {
-  OptimizerPtr opt = make_optimizer({optimizer, hyper, ""});
+                       std::uint64_t seed, const TuneSettings& settings, const RunStore& store,
+                       const std::string& task_fingerprint) {
+  const OptimizerSpec spec{optimizer, hyper, ""};
   RunOptions ro;
   ro.iters = settings.iters;
   ro.batch = settings.batch;
   ro.seed = seed;
   ro.eval_every = settings.eval_every;
-  const RunResult result = run_optimizer(task, *opt, ro);
-  RunCurve curve = curve_from_result(result);
+  // The key holds every hyper-parameter the optimizer runs with, defaults included, so that a
+  // changed default is a changed setting.
+  const nlohmann::json key =
+      store.enabled()
+          ? run_key(task_fingerprint, optimizer_run_key(optimizer, make_optimizer(spec)->hyperparams(), ""), ro)
+          : nlohmann::json();
+  RunCurve curve = run_or_reuse(task, spec, key, ro, store).curve;
   mark_blow_up(curve, settings.divergence_factor);
   return {curve_meta_loss(curve, settings.iters), curve.diverged, curve.divergence};
 }
 
 std::vector<TuneResult> tune_on_task(const MlpTask& task, const std::vector<std::string>& optimizers,
-                                     const TuneSettings& settings, bool progress) {
+                                     const TuneSettings& settings, bool progress, const RunStore& store) {
   std::vector<TuneJob> jobs;
   for (const auto& name : optimizers) {
     if (is_learned_optimizer(name))
@@ -132,10 +139,11 @@ std::vector<TuneResult> tune_on_task(const MlpTask& task, const std::vector<std:
   // Fail on bad hyper-parameters before any run starts.
   for (const auto& j : jobs)
     for (const auto& h : j.grid) make_optimizer({j.optimizer, h, ""});
+  const std::string fingerprint = store.enabled() ? task.fingerprint() : "";
   return tune_grid(
       jobs, settings,
       [&](const std::string& name, const nlohmann::json& hyper, std::uint64_t seed) {
-        return run_trial(task, name, hyper, seed, settings);
+        return run_trial(task, name, hyper, seed, settings, store, fingerprint);
       },
       progress);
 }
@@ -209,9 +217,6 @@ void write_tuned_file(const std::string& path, const std::vector<TuneResult>& re
   const nlohmann::json doc{{"command", command}, {"settings", settings}, {"optimizers", optimizers}};
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  std::ofstream out(path);
-  if (!out) throw Error(fmt::format("--out: cannot write '{}'", path));
-  out << doc.dump(2) << "\n";
-  if (!out) throw Error(fmt::format("--out: error while writing '{}'", path));
+  write_file_atomically(path, doc.dump(2) + "\n", "--out");
 }
 }  // namespace l2o

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "l2o/bench/run_store.hpp"
 #include "l2o/optim/registry.hpp"
 #include "l2o/task/mlp_task.hpp"
 
@@ -78,14 +79,19 @@ struct TuneJob {
 std::vector<TuneResult> tune_grid(const std::vector<TuneJob>& jobs, const TuneSettings& settings,
                                   const TrialFn& trial, bool progress = false);
 
-// One run on the task; the meta-loss is over the evaluated points (curve_meta_loss).
+// One run on the task; the meta-loss is over the evaluated points (curve_meta_loss). With an
+// enabled `store`, the run is taken from it if there (task_fingerprint: the task's
+// MlpTask::fingerprint, computed once by the caller) and kept in it otherwise.
 TrialOutcome run_trial(const MlpTask& task, const std::string& optimizer, const nlohmann::json& hyper,
-                       std::uint64_t seed, const TuneSettings& settings);
+                       std::uint64_t seed, const TuneSettings& settings, const RunStore& store = RunStore(),
+                       const std::string& task_fingerprint = "");
 
 // Tunes the named hand-designed optimizers on the task. Throws l2o::Error for names that are not
-// hand-designed (learned optimizers have no hyper-parameters to tune).
+// hand-designed (learned optimizers have no hyper-parameters to tune). Finished runs go to `store`
+// as they complete and runs already there are reused (run_store.hpp).
 std::vector<TuneResult> tune_on_task(const MlpTask& task, const std::vector<std::string>& optimizers,
-                                     const TuneSettings& settings, bool progress = false);
+                                     const TuneSettings& settings, bool progress = false,
+                                     const RunStore& store = RunStore());
 
 // {"sgd": {"hyper": {...}, "meta_loss_mean", "meta_loss_std", "diverged_runs", "grid": [...]}, ...}
 nlohmann::json tune_results_json(const std::vector<TuneResult>& results);

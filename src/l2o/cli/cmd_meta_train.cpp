@@ -18,8 +18,10 @@
 #include "l2o/cli/commands.hpp"
 #include "l2o/cli/common_options.hpp"
 #include "l2o/cli/meta_train_psd.hpp"
+#include "l2o/core/atomic_file.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/l2l/meta_trainer.hpp"
+#include "l2o/nn/checkpoint_file.hpp"
 #include "l2o/optim/state_json.hpp"
 #include "l2o/task/task_spec.hpp"
 
@@ -166,11 +168,14 @@ void run_l2l(const MetaTrainFlags& f, const L2LFlags& lf, const std::string& com
   settings.zero_readout = !lf.random_readout;
   settings.validate("--layers");
   const std::string checkpoint_path = f.checkpoint.empty() ? f.out + ".checkpoint.json" : f.checkpoint;
+  // An unwritable destination (or a full disk) is reported now, not after the training.
+  check_output_file(f.out, "--out", kMinFreeOutputBytes);
+  check_output_file(checkpoint_path, "--checkpoint", kMinFreeOutputBytes);
 
   const TaskSpec spec = f.task.resolve();
   const MlpTask task = make_task(spec, f.data.resolve());
   L2LMetaTrainer trainer(task, options, settings, to_json(spec));
-  if (!f.resume.empty()) trainer.restore(read_json_file(f.resume, "--resume: checkpoint"), f.resume);
+  if (!f.resume.empty()) trainer.restore(read_checkpoint_file(f.resume, "--resume"), f.resume);
 
   if (!f.quiet) {
     fmt::print("meta-train l2l on {} ({}, {} training examples): batch {}, horizon {}, unroll {}, epochs {}, seed {}\n",
@@ -190,7 +195,7 @@ void run_l2l(const MetaTrainFlags& f, const L2LFlags& lf, const std::string& com
   const int first_epoch = trainer.epochs_done();
   while (!trainer.finished()) {
     const L2LEpochReport r = trainer.run_epoch();
-    write_json_atomically(checkpoint_path, trainer.checkpoint());
+    write_checkpoint_file(checkpoint_path, trainer.checkpoint());
     if (f.quiet) continue;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const int done = trainer.epochs_done() - first_epoch;

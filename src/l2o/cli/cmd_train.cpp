@@ -7,6 +7,7 @@
 #include "l2o/bench/optimizer_factory.hpp"
 #include "l2o/cli/commands.hpp"
 #include "l2o/cli/common_options.hpp"
+#include "l2o/core/atomic_file.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/optim/train_loop.hpp"
 
@@ -70,6 +71,7 @@ nlohmann::json hyper_from_flags(const TrainFlags& f) {
 }
 
 void run_train(const TrainFlags& f) {
+  if (!f.out.empty()) check_output_file(f.out, "--out", kMinFreeOutputBytes, false);  // before the run, not after
   const TaskSpec spec = f.task.resolve();
   const DataOptions data = f.data.resolve();
 

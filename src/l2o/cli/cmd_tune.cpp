@@ -11,6 +11,7 @@
 #include "l2o/bench/tune.hpp"
 #include "l2o/cli/commands.hpp"
 #include "l2o/cli/common_options.hpp"
+#include "l2o/core/atomic_file.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/optim/registry.hpp"
 #include "l2o/task/task_spec.hpp"
@@ -29,6 +30,9 @@ struct TuneFlags {
   bool quiet = false;
 };
 
+// Where `l2o tune --out FILE` keeps its finished runs: FILE.runs/ beside it.
+std::string runs_dir_of(const std::string& out) { return out + ".runs"; }
+
 void run_tune(const TuneFlags& f, const std::string& command) {
   TuneSettings s = f.settings;
   if (!(f.lr_min <= f.lr_max)) throw Error(fmt::format("--lr-min ({}) must not exceed --lr-max ({})", f.lr_min, f.lr_max));
@@ -40,6 +44,9 @@ void run_tune(const TuneFlags& f, const std::string& command) {
     if (!is_hand_designed(name))
       throw Error(fmt::format("--optimizers: '{}' is not a hand-designed optimizer (tunable: {})", name,
                               fmt::join(hand_designed_names(), ", ")));
+  // Before any data are loaded: an unwritable --out (or a full disk) is reported now, not after hours.
+  check_output_file(f.out, "--out", kMinFreeOutputBytes);
+  const RunStore store(runs_dir_of(f.out), "--out");
   const TaskSpec spec = f.task.resolve();
   const MlpTask task = make_task(spec, f.data.resolve());
   if (!f.quiet) {
@@ -50,7 +57,9 @@ void run_tune(const TuneFlags& f, const std::string& command) {
                fmt::join(f.optimizers, ", "), spec.dataset, spec.arch, task.train_count(), s.batch, s.iters, s.seeds,
                s.first_seed, points, points * static_cast<std::size_t>(s.seeds), s.jobs);
   }
-  const std::vector<TuneResult> results = tune_on_task(task, f.optimizers, s, !f.quiet);
+  const std::vector<TuneResult> results = tune_on_task(task, f.optimizers, s, !f.quiet, store);
+  if (store.reused() > 0 && !f.quiet)
+    fmt::print("resumed: {} finished runs reused from {}\n", store.reused(), store.dir());
   write_tuned_file(f.out, results, tune_settings_json(s, to_json(spec)), command);
   if (f.quiet) return;
   fmt::print("  {:<10} {:<36} {:>14} {:>9}\n", "optimizer", "chosen hyper-parameters", "meta-loss", "diverged");

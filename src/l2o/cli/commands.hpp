@@ -9,4 +9,5 @@ void add_tune_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_meta_train_command(CLI::App& app);
 void add_policy_command(CLI::App& app);
+void add_fields_command(CLI::App& app);
 }  // namespace l2o::cli

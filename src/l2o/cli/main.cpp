@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   l2o::cli::add_bench_command(app);
   l2o::cli::add_meta_train_command(app);
   l2o::cli::add_policy_command(app);
+  l2o::cli::add_fields_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,9 +11,11 @@
 #include <omp.h>
 #endif
 
+#include "l2o/core/atomic_file.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/gps/psd_gps_trainer.hpp"
 #include "l2o/l2l/meta_trainer.hpp"
+#include "l2o/nn/checkpoint_file.hpp"
 #include "l2o/nn/policy_file.hpp"
 
 namespace l2o::cli {
@@ -100,6 +102,9 @@ void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
   }
   if (s.out.empty()) throw Error("--out: the policy file to write is required");
   const std::string checkpoint_path = s.checkpoint.empty() ? s.out + ".checkpoint.json" : s.checkpoint;
+  // An unwritable destination (or a full disk) is reported now, not after the training.
+  check_output_file(s.out, "--out", kMinFreeOutputBytes);
+  check_output_file(checkpoint_path, "--checkpoint", kMinFreeOutputBytes);
   const MlpTask task = make_task(s.spec, s.data);
   gps::PsdGpsTrainer trainer(task, config, s.seed);
   const auto start = std::chrono::steady_clock::now();
@@ -121,11 +126,11 @@ void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
   }
 
   if (!s.resume.empty()) {
-    trainer.restore(read_json_file(s.resume, "--resume: checkpoint"), s.resume);
+    trainer.restore(read_checkpoint_file(s.resume, "--resume"), s.resume);
     if (!s.quiet) fmt::print("  resumed from {} after iteration {}\n", s.resume, trainer.iterations_done());
   } else {
     const gps::InitReport r = trainer.initialise();
-    write_json_atomically(checkpoint_path, trainer.checkpoint());
+    write_checkpoint_file(checkpoint_path, trainer.checkpoint());
     if (!s.quiet) {
       fmt::print("init: teacher {} {} ({}), meta-loss {:.3f}; psi (mean) {:.3f}; pi pre-trained {:.3f}; "
                  "step scale {:.3g}; {}\n",
@@ -139,7 +144,7 @@ void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
   while (!trainer.finished()) {
     try {
       const gps::IterationReport r = trainer.run_iteration();
-      write_json_atomically(checkpoint_path, trainer.checkpoint());
+      write_checkpoint_file(checkpoint_path, trainer.checkpoint());
       if (!s.quiet) print_iteration(r, total, elapsed());
     } catch (const Error& e) {
       failure = e.what();

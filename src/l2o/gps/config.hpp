@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "l2o/core/field_table.hpp"
 #include "l2o/core/types.hpp"
 
 namespace l2o::gps {
@@ -162,6 +163,8 @@ struct GpsConfig {
 // (naming the field); the result is validated.
 nlohmann::json to_json(const GpsConfig& config);
 GpsConfig gps_config_from_json(const nlohmann::json& j);
+// The table behind both (core/field_table.hpp): every section and field with its range and doc.
+const FieldTable<GpsConfig>& gps_config_fields();
 
 const char* to_string(NuRule rule);
 const char* to_string(CostWeighting weighting);

@@ -21,7 +21,8 @@ nlohmann::json mat_to_json(const Mat& m) {
 Mat mat_from_json(const nlohmann::json& j) {
   const Index r = j.at("rows").get<Index>(), c = j.at("cols").get<Index>();
   const std::vector<double> d = decode_float64(j.at("data").get<std::string>());
-  if (r < 0 || c < 0 || static_cast<Index>(d.size()) != r * c)
+  // Sizes compared without multiplying them: r * c of two large counts would overflow.
+  if (r < 0 || c < 0 || (c == 0 ? !d.empty() : (r > static_cast<Index>(d.size()) / c || r * c != static_cast<Index>(d.size()))))
     throw Error(fmt::format("checkpoint: a {} x {} matrix holds {} values", r, c, d.size()));
   Mat m(r, c);
   std::copy(d.begin(), d.end(), m.data());

@@ -2,9 +2,9 @@
 
 #include <fmt/core.h>
 
-#include <set>
 
 #include "l2o/core/error.hpp"
+#include "l2o/core/field_table.hpp"
 #include "l2o/optim/registry.hpp"
 
 namespace l2o::gps {
@@ -14,24 +14,68 @@ namespace {
   throw Error(fmt::format("psd meta-train config: {} {}", field, why));
 }
 
-// Reads the members of `j` named in `allowed` into `out` via `read`; any other member is an error.
-void check_keys(const nlohmann::json& j, const std::set<std::string>& allowed, const std::string& section) {
-  if (!j.is_object()) bad(section, "must be a JSON object");
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (!allowed.count(it.key())) bad(section.empty() ? it.key() : section + "." + it.key(), "is not a known setting");
+const FieldContext kContext{"psd meta-train config", "field", ""};
+
+using RO = RegressionOptions;
+const FieldTable<RO>& regression_fields() {
+  static const FieldTable<RO> t{
+      number<RO>("learning_rate", &RO::learning_rate, positive(), "Adam step size of the theta-step"),
+      number<RO>("beta1", &RO::beta1, right_open(0, 1), "Adam beta1"),
+      number<RO>("beta2", &RO::beta2, right_open(0, 1), "Adam beta2"),
+      number<RO>("adam_eps", &RO::adam_eps, positive(), "Adam epsilon"),
+      integer<RO>("epochs", &RO::epochs, nonnegative(), "passes over the regression data per theta-step"),
+      integer<RO>("truncation", &RO::truncation, at_least(1), "BPTT segment length (one Adam update each)"),
+      integer<RO>("chunk_sequences", &RO::chunk_sequences, at_least(1), "sequences per update"),
+      integer<RO>("buffer_iterations", &RO::buffer_iterations, at_least(1),
+                  "iterations whose samples are regressed on (current included)"),
+      number<RO>("weight_clip", &RO::weight_clip, positive(), "precision weights clipped at this multiple of the median"),
+      integer<RO>("init_epochs", &RO::init_epochs, nonnegative(), "pre-training epochs of pi onto the initial psi"),
+  };
+  return t;
 }
 
-template <class T>
-void get(const nlohmann::json& j, const char* key, T& out, const std::string& section) {
-  if (!j.contains(key)) return;
-  try {
-    out = j.at(key).get<T>();
-  } catch (const nlohmann::json::exception&) {
-    bad(section + "." + key, "has the wrong type");
-  }
+using IO = InitOptions;
+const FieldTable<IO>& init_fields() {
+  static const FieldTable<IO> t{
+      text<IO>("teacher", &IO::teacher, "hand-designed optimizer whose steps the initial psi fits"),
+      text<IO>("tuned_path", &IO::tuned_path, "tuned-values file of the teacher (used if it exists)"),
+      number<IO>("lr", &IO::lr, nonnegative(), "> 0: the momentum teacher's step size (skips tuned file and grid)"),
+      number<IO>("momentum", &IO::momentum, right_open(0, 1), "the momentum teacher's momentum, with lr > 0"),
+      number_list<IO>("lr_grid", &IO::lr_grid, positive(), "step sizes of the grid search when nothing is given"),
+      number_list<IO>("momentum_grid", &IO::momentum_grid, right_open(0, 1), "momenta of that grid search"),
+      integer<IO>("grid_seeds", &IO::grid_seeds, at_least(1), "meta-training seeds per grid point"),
+      integer<IO>("trajectories", &IO::trajectories, at_least(1), "teacher rollouts the psi fit uses"),
+      boolean<IO>("standardise_inputs", &IO::standardise_inputs,
+                  "set pi's input scale to 1/RMS of each feature on the teacher's rollouts"),
+  };
+  return t;
 }
 
 }  // namespace
+
+const FieldTable<PsdMetaTrainConfig>& psd_meta_train_fields() {
+  using C = PsdMetaTrainConfig;
+  static const FieldTable<C> t{
+      section<C>("gps", &C::gps, gps_config_fields(), "the constants of Convolutional GPS"),
+      integer<C>("batch", &C::batch, at_least(1), "optimizee minibatch"),
+      integer<C>("cost_examples", &C::cost_examples, nonnegative(),
+                 "training examples the true objective is evaluated on (0: all)"),
+      integer<C>("state_upper", &C::state_upper, closed(0, 1000), "upper index of S1, S2, S3 in the GPS state"),
+      boolean<C>("adaptive_state", &C::adaptive_state, "add the AdaGrad direction to the GPS state"),
+      integer<C>("eval_trajectories", &C::eval_trajectories, at_least(1), "pi rollouts per iteration for the report"),
+      section<C>("regression", &C::regression, regression_fields(), "the theta-step (LSTM regression onto psi)"),
+      section<C>("init", &C::init, init_fields(), "the initial psi (a teacher's steps)"),
+      custom<C>(
+          "arch", &C::arch, "policy architecture", [](const PsdArchitecture& a) { return a.to_json(); },
+          [](const nlohmann::json& j, const std::string& where) { return PsdArchitecture::from_json(j, where); },
+          "the policy (docs/psd.md)"),
+      custom<C>(
+          "features", &C::features, "feature settings", [](const FeatureConfig& f) { return f.to_json(); },
+          [](const nlohmann::json& j, const std::string& where) { return FeatureConfig::from_json(j, where); },
+          "the policy's observation features (docs/psd.md)"),
+  };
+  return t;
+}
 
 FeatureConfig PsdMetaTrainConfig::state_features() const {
   FeatureConfig f = features;
@@ -40,114 +84,21 @@ FeatureConfig PsdMetaTrainConfig::state_features() const {
 }
 
 void PsdMetaTrainConfig::validate() const {
-  gps.validate();
-  if (batch < 1) bad("batch", "must be >= 1");
-  if (cost_examples < 0) bad("cost_examples", "must be >= 0");
-  if (state_upper < 0 || state_upper > 1000) bad("state_upper", "must be in [0, 1000]");
-  if (eval_trajectories < 1) bad("eval_trajectories", "must be >= 1");
-  const auto& r = regression;
-  if (!(r.learning_rate > 0)) bad("regression.learning_rate", "must be > 0");
-  if (!(r.beta1 >= 0 && r.beta1 < 1) || !(r.beta2 >= 0 && r.beta2 < 1)) bad("regression.beta1/beta2", "must be in [0, 1)");
-  if (!(r.adam_eps > 0)) bad("regression.adam_eps", "must be > 0");
-  if (r.epochs < 0 || r.init_epochs < 0) bad("regression.epochs", "must be >= 0");
-  if (r.truncation < 1) bad("regression.truncation", "must be >= 1");
-  if (r.chunk_sequences < 1) bad("regression.chunk_sequences", "must be >= 1");
-  if (r.buffer_iterations < 1) bad("regression.buffer_iterations", "must be >= 1");
-  if (!(r.weight_clip > 0)) bad("regression.weight_clip", "must be > 0");
-  if (init.lr < 0) bad("init.lr", "must be >= 0");
-  if (!(init.momentum >= 0 && init.momentum < 1)) bad("init.momentum", "must be in [0, 1)");
+  check_fields(psd_meta_train_fields(), *this, kContext);  // gps.validate() included, as a section
+  gps.validate();                                          // and its conditions between fields
   if (init.lr == 0 && (init.lr_grid.empty() || init.momentum_grid.empty())) bad("init.lr_grid", "must not be empty");
-  for (double v : init.lr_grid)
-    if (!(v > 0)) bad("init.lr_grid", "must hold positive step sizes");
-  for (double v : init.momentum_grid)
-    if (!(v >= 0 && v < 1)) bad("init.momentum_grid", "must hold values in [0, 1)");
-  if (init.grid_seeds < 1) bad("init.grid_seeds", "must be >= 1");
-  if (init.trajectories < 1) bad("init.trajectories", "must be >= 1");
   if (!is_hand_designed(init.teacher))
     bad("init.teacher", fmt::format("'{}' is not a hand-designed optimizer (sgd, momentum, cg, lbfgs, adagrad, adam, "
                                     "rmsprop)", init.teacher));
   features.validate("psd meta-train config: features");
 }
 
-nlohmann::json PsdMetaTrainConfig::to_json() const {
-  const auto& r = regression;
-  return {{"gps", gps::to_json(gps)},
-          {"batch", batch},
-          {"cost_examples", cost_examples},
-          {"state_upper", state_upper},
-          {"adaptive_state", adaptive_state},
-          {"eval_trajectories", eval_trajectories},
-          {"regression",
-           {{"learning_rate", r.learning_rate},
-            {"beta1", r.beta1},
-            {"beta2", r.beta2},
-            {"adam_eps", r.adam_eps},
-            {"epochs", r.epochs},
-            {"truncation", r.truncation},
-            {"chunk_sequences", r.chunk_sequences},
-            {"buffer_iterations", r.buffer_iterations},
-            {"weight_clip", r.weight_clip},
-            {"init_epochs", r.init_epochs}}},
-          {"init",
-           {{"teacher", init.teacher},
-            {"tuned_path", init.tuned_path},
-            {"lr", init.lr},
-            {"momentum", init.momentum},
-            {"lr_grid", init.lr_grid},
-            {"momentum_grid", init.momentum_grid},
-            {"grid_seeds", init.grid_seeds},
-            {"trajectories", init.trajectories},
-            {"standardise_inputs", init.standardise_inputs}}},
-          {"arch", arch.to_json()},
-          {"features", features.to_json()}};
-}
+nlohmann::json PsdMetaTrainConfig::to_json() const { return write_fields(psd_meta_train_fields(), *this); }
 
 PsdMetaTrainConfig PsdMetaTrainConfig::from_json(const nlohmann::json& j) {
+  if (!j.is_object()) bad("", "must be a JSON object");
   PsdMetaTrainConfig c;
-  check_keys(j, {"gps", "batch", "cost_examples", "state_upper", "adaptive_state", "eval_trajectories", "regression",
-                 "init", "arch", "features"},
-             "");
-  if (j.contains("gps")) c.gps = gps_config_from_json(j.at("gps"));
-  get(j, "batch", c.batch, "");
-  get(j, "cost_examples", c.cost_examples, "");
-  get(j, "state_upper", c.state_upper, "");
-  get(j, "adaptive_state", c.adaptive_state, "");
-  get(j, "eval_trajectories", c.eval_trajectories, "");
-  if (j.contains("regression")) {
-    const auto& s = j.at("regression");
-    check_keys(s, {"learning_rate", "beta1", "beta2", "adam_eps", "epochs", "truncation", "chunk_sequences",
-                   "buffer_iterations", "weight_clip", "init_epochs"},
-               "regression");
-    auto& r = c.regression;
-    get(s, "learning_rate", r.learning_rate, "regression");
-    get(s, "beta1", r.beta1, "regression");
-    get(s, "beta2", r.beta2, "regression");
-    get(s, "adam_eps", r.adam_eps, "regression");
-    get(s, "epochs", r.epochs, "regression");
-    get(s, "truncation", r.truncation, "regression");
-    get(s, "chunk_sequences", r.chunk_sequences, "regression");
-    get(s, "buffer_iterations", r.buffer_iterations, "regression");
-    get(s, "weight_clip", r.weight_clip, "regression");
-    get(s, "init_epochs", r.init_epochs, "regression");
-  }
-  if (j.contains("init")) {
-    const auto& s = j.at("init");
-    check_keys(s, {"teacher", "tuned_path", "lr", "momentum", "lr_grid", "momentum_grid", "grid_seeds", "trajectories",
-                   "standardise_inputs"},
-               "init");
-    get(s, "teacher", c.init.teacher, "init");
-    get(s, "tuned_path", c.init.tuned_path, "init");
-    get(s, "lr", c.init.lr, "init");
-    get(s, "momentum", c.init.momentum, "init");
-    get(s, "lr_grid", c.init.lr_grid, "init");
-    get(s, "momentum_grid", c.init.momentum_grid, "init");
-    get(s, "grid_seeds", c.init.grid_seeds, "init");
-    get(s, "trajectories", c.init.trajectories, "init");
-    get(s, "standardise_inputs", c.init.standardise_inputs, "init");
-  }
-  if (j.contains("arch")) c.arch = PsdArchitecture::from_json(j.at("arch"), "psd meta-train config: arch");
-  if (j.contains("features"))
-    c.features = FeatureConfig::from_json(j.at("features"), "psd meta-train config: features");
+  read_fields(psd_meta_train_fields(), j, c, kContext);
   c.validate();
   return c;
 }

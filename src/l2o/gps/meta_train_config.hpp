@@ -77,4 +77,7 @@ struct PsdMetaTrainConfig {
   static PsdMetaTrainConfig from_json(const nlohmann::json& j);
 };
 
+// The table behind to_json/from_json (core/field_table.hpp): every field with its range and doc.
+const FieldTable<PsdMetaTrainConfig>& psd_meta_train_fields();
+
 }  // namespace l2o::gps

@@ -512,6 +512,37 @@ nlohmann::json PsdGpsTrainer::checkpoint() const {
           {"history", hist}};
 }
 
+// A checkpoint that parses can still hold numbers that no run of this setting produces (a damaged
+// or hand-edited file): everything a resumed iteration indexes or multiplies is checked here, so
+// that such a file is an l2o::Error and never an out-of-bounds access or a NaN in the policy.
+void PsdGpsTrainer::check_restored(const std::string& where) const {
+  auto fail = [&](const std::string& what) {
+    throw Error(fmt::format("{}: checkpoint field {} does not fit this run", where, what));
+  };
+  const Index T = config_.gps.sampling.horizon;
+  if (iteration_ < 0) fail("'iteration' (negative)");
+  for (std::size_t g = 0; g < psi_.size(); ++g) {
+    const LinearGaussianPolicy& p = psi_[g];
+    if (p.steps() != T || p.state_dim() != config_.state_dim() || p.action_dim() != 1)
+      fail(fmt::format("'groups[{}].psi' ({} steps of {} x {}; this run has {} of 1 x {})", g, p.steps(),
+                       p.action_dim(), p.state_dim(), T, config_.state_dim()));
+    const GroupState& s = groups_[g];
+    if (static_cast<Index>(s.duals.lambda.size()) != T || s.duals.nu.size() != T || !s.duals.nu.allFinite())
+      fail(fmt::format("'groups[{}].lambda/nu'", g));
+    for (const Vec& l : s.duals.lambda)
+      if (l.size() != 1 || !l.allFinite()) fail(fmt::format("'groups[{}].lambda'", g));
+    if (!s.duals.prev_kl.allFinite() || (s.duals.prev_kl.size() != 0 && s.duals.prev_kl.size() != T))
+      fail(fmt::format("'groups[{}].prev_kl'", g));
+    if (!std::isfinite(s.kappa) || !(s.kappa > 0) || !std::isfinite(s.step_mult) || !(s.step_mult > 0) ||
+        !std::isfinite(s.prev_objective) || !std::isfinite(s.predicted_objective) || !std::isfinite(s.last_kl))
+      fail(fmt::format("'groups[{}]' (kappa, step_mult, objectives and KL must be finite)", g));
+  }
+  if (!policy_->params().allFinite()) fail("'policy.params' (not finite)");
+  if (best_params_.size() != policy_->num_params() || !best_params_.allFinite())
+    fail("'best.params' (size or values)");
+  if (!std::isfinite(init_report_.output_scale)) fail("'init.output_scale'");
+}
+
 void PsdGpsTrainer::restore(const nlohmann::json& j, const std::string& where) {
   try {
     if (j.value("format", "") != "l2o-psd-gps-checkpoint")
@@ -591,6 +622,7 @@ void PsdGpsTrainer::restore(const nlohmann::json& j, const std::string& where) {
       }
       history_.push_back(r);
     }
+    check_restored(where);
     initialised_ = true;
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: malformed checkpoint ({})", where, e.what()));

@@ -103,6 +103,8 @@ class PsdGpsTrainer {
     bool has_model = false;
     double prev_objective = 0.0, predicted_objective = 0.0, last_kl = -1.0;
   };
+  // Throws l2o::Error if the restored state does not fit this run (restore's last step).
+  void check_restored(const std::string& where) const;
   // Momentum's hyper-parameters: init.lr if set, else the tuned file's, else a grid search.
   nlohmann::json choose_momentum(std::string& source);
   std::vector<RegressionSet> regression_sets(const std::vector<std::vector<Mat>>& states,

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "l2o/core/atomic_file.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/core/rng.hpp"
 #include "l2o/l2l/l2l_optimizer.hpp"
@@ -256,16 +257,7 @@ void L2LMetaTrainer::restore_checked(const nlohmann::json& ck, const std::string
 }
 
 void write_json_atomically(const std::string& path, const nlohmann::json& document) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(fmt::format("cannot write '{}'", tmp));
-    out << document.dump() << "\n";
-    if (!out) throw Error(fmt::format("error while writing '{}'", tmp));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error(fmt::format("cannot move '{}' to '{}': {}", tmp, path, ec.message()));
+  write_file_atomically(path, document.dump() + "\n", "checkpoint");
 }
 
 nlohmann::json read_json_file(const std::string& path, const std::string& what) {

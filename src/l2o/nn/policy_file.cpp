@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include "l2o/core/atomic_file.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/nn/base64.hpp"
 #include "l2o/nn/sha256.hpp"
@@ -181,23 +182,10 @@ PolicyFile parse_policy(const std::string& text, const std::string& where) {
 }
 
 void save_policy_file(const std::string& path, const PolicyFile& policy) {
-  const std::string text = serialize_policy(policy, path);
   const std::filesystem::path target(path);
-  if (target.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(target.parent_path(), ec);
-  }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(fmt::format("{}: cannot write policy file", path));
-    out << text;
-    out.close();
-    if (!out) throw Error(fmt::format("{}: error while writing policy file", path));
-  }
   std::error_code ec;
-  std::filesystem::rename(tmp, target, ec);
-  if (ec) throw Error(fmt::format("{}: cannot move policy file into place: {}", path, ec.message()));
+  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), ec);
+  write_file_atomically(path, serialize_policy(policy, path), "policy file");
 }
 
 PolicyFile load_policy_file(const std::string& path) {

@@ -3,14 +3,14 @@
 #include <algorithm>
 
 #include "l2o/optim/dimension_checks.hpp"
+#include "l2o/optim/hyper_tables.hpp"
 #include "l2o/optim/hyperparams.hpp"
 #include "l2o/optim/state_json.hpp"
 
 namespace l2o {
 
 Adagrad::Adagrad(AdagradOptions options) : options_(options) {
-  require_positive("adagrad", "lr", options_.lr);
-  require_positive("adagrad", "eps", options_.eps);
+  check_fields(adagrad_fields(), options_, hyper_context("adagrad"));
 }
 
 void Adagrad::init(const ParamLayout& layout) {
@@ -25,7 +25,7 @@ void Adagrad::step(const StepContext& ctx, Vec& delta) {
   delta = (-options_.lr * ctx.grad.array() / (sum_sq_.array().sqrt() + options_.eps)).matrix();
 }
 
-nlohmann::json Adagrad::hyperparams() const { return {{"lr", options_.lr}, {"eps", options_.eps}}; }
+nlohmann::json Adagrad::hyperparams() const { return write_fields(adagrad_fields(), options_); }
 
 nlohmann::json Adagrad::save_state() const {
   nlohmann::json s = state_header(name(), dim_);

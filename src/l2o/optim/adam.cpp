@@ -5,16 +5,14 @@
 
 #include "l2o/core/error.hpp"
 #include "l2o/optim/dimension_checks.hpp"
+#include "l2o/optim/hyper_tables.hpp"
 #include "l2o/optim/hyperparams.hpp"
 #include "l2o/optim/state_json.hpp"
 
 namespace l2o {
 
 Adam::Adam(AdamOptions options) : options_(options) {
-  require_positive("adam", "lr", options_.lr);
-  require_unit_interval("adam", "beta1", options_.beta1);
-  require_unit_interval("adam", "beta2", options_.beta2);
-  require_positive("adam", "eps", options_.eps);
+  check_fields(adam_fields(), options_, hyper_context("adam"));
 }
 
 void Adam::init(const ParamLayout& layout) {
@@ -37,12 +35,7 @@ void Adam::step(const StepContext& ctx, Vec& delta) {
       (-options_.lr * (m_.array() / bias1) / ((v_.array() / bias2).sqrt() + options_.eps)).matrix();
 }
 
-nlohmann::json Adam::hyperparams() const {
-  return {{"lr", options_.lr},
-          {"beta1", options_.beta1},
-          {"beta2", options_.beta2},
-          {"eps", options_.eps}};
-}
+nlohmann::json Adam::hyperparams() const { return write_fields(adam_fields(), options_); }
 
 nlohmann::json Adam::save_state() const {
   nlohmann::json s = state_header(name(), dim_);

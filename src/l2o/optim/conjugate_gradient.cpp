@@ -5,6 +5,7 @@
 
 #include "l2o/core/finite.hpp"
 #include "l2o/optim/dimension_checks.hpp"
+#include "l2o/optim/hyper_tables.hpp"
 #include "l2o/optim/hyperparams.hpp"
 #include "l2o/optim/line_search_state.hpp"
 #include "l2o/optim/state_json.hpp"
@@ -12,11 +13,8 @@
 namespace l2o {
 
 ConjugateGradient::ConjugateGradient(ConjugateGradientOptions options) : options_(options) {
-  require_positive("cg", "lr", options_.lr);
+  check_fields(cg_fields(), options_, hyper_context("cg"));
   validate_line_search(line_search_options(), "cg");
-  if (!(options_.restart_threshold > 0.0 && options_.restart_threshold <= 1.0))
-    hyper_error("cg", "restart_threshold", "must be in (0, 1]");
-  require_int_range("cg", "restart_every", options_.restart_every, 0, 1000000000);
 }
 
 LineSearchOptions ConjugateGradient::line_search_options() const {
@@ -91,14 +89,7 @@ void ConjugateGradient::step(const StepContext& ctx, Vec& delta) {
   ++since_restart_;
 }
 
-nlohmann::json ConjugateGradient::hyperparams() const {
-  return {{"lr", options_.lr},
-          {"c1", options_.c1},
-          {"c2", options_.c2},
-          {"max_evals", options_.max_evals},
-          {"restart_threshold", options_.restart_threshold},
-          {"restart_every", options_.restart_every}};
-}
+nlohmann::json ConjugateGradient::hyperparams() const { return write_fields(cg_fields(), options_); }
 
 nlohmann::json ConjugateGradient::save_state() const {
   nlohmann::json s = state_header(name(), dim_);

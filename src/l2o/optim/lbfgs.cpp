@@ -7,6 +7,7 @@
 #include "l2o/core/error.hpp"
 #include "l2o/core/finite.hpp"
 #include "l2o/optim/dimension_checks.hpp"
+#include "l2o/optim/hyper_tables.hpp"
 #include "l2o/optim/hyperparams.hpp"
 #include "l2o/optim/line_search_state.hpp"
 #include "l2o/optim/state_json.hpp"
@@ -14,10 +15,8 @@
 namespace l2o {
 
 Lbfgs::Lbfgs(LbfgsOptions options) : options_(options) {
-  require_positive("lbfgs", "lr", options_.lr);
-  require_int_range("lbfgs", "memory", options_.memory, 1, 10000);
+  check_fields(lbfgs_fields(), options_, hyper_context("lbfgs"));
   validate_line_search(line_search_options(), "lbfgs");
-  require_nonnegative("lbfgs", "min_curvature", options_.min_curvature);
 }
 
 LineSearchOptions Lbfgs::line_search_options() const {
@@ -111,14 +110,7 @@ void Lbfgs::step(const StepContext& ctx, Vec& delta) {
   add_pair(delta, ls.grad - g);
 }
 
-nlohmann::json Lbfgs::hyperparams() const {
-  return {{"lr", options_.lr},
-          {"memory", options_.memory},
-          {"c1", options_.c1},
-          {"c2", options_.c2},
-          {"max_evals", options_.max_evals},
-          {"min_curvature", options_.min_curvature}};
-}
+nlohmann::json Lbfgs::hyperparams() const { return write_fields(lbfgs_fields(), options_); }
 
 nlohmann::json Lbfgs::save_state() const {
   nlohmann::json s = state_header(name(), dim_);

@@ -3,14 +3,14 @@
 #include <algorithm>
 
 #include "l2o/optim/dimension_checks.hpp"
+#include "l2o/optim/hyper_tables.hpp"
 #include "l2o/optim/hyperparams.hpp"
 #include "l2o/optim/state_json.hpp"
 
 namespace l2o {
 
 Momentum::Momentum(MomentumOptions options) : options_(options) {
-  require_positive("momentum", "lr", options_.lr);
-  require_unit_interval("momentum", "momentum", options_.momentum);
+  check_fields(momentum_fields(), options_, hyper_context("momentum"));
 }
 
 void Momentum::init(const ParamLayout& layout) {
@@ -28,9 +28,7 @@ void Momentum::step(const StepContext& ctx, Vec& delta) {
     delta = velocity_;
 }
 
-nlohmann::json Momentum::hyperparams() const {
-  return {{"lr", options_.lr}, {"momentum", options_.momentum}, {"nesterov", options_.nesterov}};
-}
+nlohmann::json Momentum::hyperparams() const { return write_fields(momentum_fields(), options_); }
 
 nlohmann::json Momentum::save_state() const {
   nlohmann::json s = state_header(name(), dim_);

@@ -3,16 +3,14 @@
 #include <algorithm>
 
 #include "l2o/optim/dimension_checks.hpp"
+#include "l2o/optim/hyper_tables.hpp"
 #include "l2o/optim/hyperparams.hpp"
 #include "l2o/optim/state_json.hpp"
 
 namespace l2o {
 
 Rmsprop::Rmsprop(RmspropOptions options) : options_(options) {
-  require_positive("rmsprop", "lr", options_.lr);
-  require_unit_interval("rmsprop", "rho", options_.rho);
-  require_positive("rmsprop", "eps", options_.eps);
-  require_unit_interval("rmsprop", "momentum", options_.momentum);
+  check_fields(rmsprop_fields(), options_, hyper_context("rmsprop"));
 }
 
 void Rmsprop::init(const ParamLayout& layout) {
@@ -31,12 +29,7 @@ void Rmsprop::step(const StepContext& ctx, Vec& delta) {
   delta = -options_.lr * buffer_;
 }
 
-nlohmann::json Rmsprop::hyperparams() const {
-  return {{"lr", options_.lr},
-          {"rho", options_.rho},
-          {"eps", options_.eps},
-          {"momentum", options_.momentum}};
-}
+nlohmann::json Rmsprop::hyperparams() const { return write_fields(rmsprop_fields(), options_); }
 
 nlohmann::json Rmsprop::save_state() const {
   nlohmann::json s = state_header(name(), dim_);

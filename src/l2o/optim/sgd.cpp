@@ -1,12 +1,13 @@
 #include "l2o/optim/sgd.hpp"
 
 #include "l2o/optim/dimension_checks.hpp"
+#include "l2o/optim/hyper_tables.hpp"
 #include "l2o/optim/hyperparams.hpp"
 #include "l2o/optim/state_json.hpp"
 
 namespace l2o {
 
-Sgd::Sgd(SgdOptions options) : options_(options) { require_positive("sgd", "lr", options_.lr); }
+Sgd::Sgd(SgdOptions options) : options_(options) { check_fields(sgd_fields(), options_, hyper_context("sgd")); }
 
 void Sgd::init(const ParamLayout& layout) { dim_ = layout.dim; }
 
@@ -16,7 +17,7 @@ void Sgd::step(const StepContext& ctx, Vec& delta) {
   delta = -options_.lr * ctx.grad;
 }
 
-nlohmann::json Sgd::hyperparams() const { return {{"lr", options_.lr}}; }
+nlohmann::json Sgd::hyperparams() const { return write_fields(sgd_fields(), options_); }
 
 // SGD has no state beyond the dimension; saving it still lets a checkpoint be checked.
 nlohmann::json Sgd::save_state() const { return state_header(name(), dim_); }

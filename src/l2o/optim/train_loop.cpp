@@ -4,9 +4,10 @@
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <optional>
+#include <sstream>
 
+#include "l2o/core/atomic_file.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/core/progress.hpp"
 
@@ -93,13 +94,12 @@ RunResult run_optimizer(const MlpTask& task, Optimizer& optimizer, const RunOpti
 }
 
 void write_trace_csv(const std::string& path, const RunResult& result) {
-  std::ofstream out(path);
-  if (!out) throw Error(fmt::format("--out: cannot write '{}'", path));
+  std::ostringstream out;
   out << "iter,objective,minibatch_loss,grad_norm,step_norm,seconds\n";
   for (const auto& r : result.trace)
     out << fmt::format("{},{:.10g},{:.10g},{:.10g},{:.10g},{:.6f}\n", r.iter, r.objective, r.minibatch_loss,
                        r.grad_norm, r.step_norm, r.seconds);
   if (result.diverged) out << "# " << result.divergence << "\n";
-  if (!out) throw Error(fmt::format("--out: error while writing '{}'", path));
+  write_file_atomically(path, out.str(), "--out");
 }
 }  // namespace l2o

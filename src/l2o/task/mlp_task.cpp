@@ -9,6 +9,7 @@
 
 #include "l2o/core/error.hpp"
 #include "l2o/core/rng.hpp"
+#include "l2o/data/fnv_hash.hpp"
 
 namespace l2o {
 
@@ -132,6 +133,26 @@ MlpTask::MlpTask(const ProjectedDataset& data, MlpConfig config, Index train_siz
   }
   test_x_ = data.test.x;
   test_y_ = data.test.labels;
+}
+
+std::string MlpTask::fingerprint() const {
+  Fnv1a64 h;
+  auto add_matrix = [&](const Mat& m) {
+    h.add(static_cast<std::uint64_t>(m.rows())).add(static_cast<std::uint64_t>(m.cols()));
+    h.add(std::string_view(reinterpret_cast<const char*>(m.data()), static_cast<std::size_t>(m.size()) * sizeof(double)));
+  };
+  auto add_labels = [&](const std::vector<int>& y) {
+    h.add(static_cast<std::uint64_t>(y.size()));
+    h.add(std::string_view(reinterpret_cast<const char*>(y.data()), y.size() * sizeof(int)));
+  };
+  for (int a : config_.arch) h.add(static_cast<std::uint64_t>(a));
+  h.add(static_cast<std::uint64_t>(config_.activation));
+  h.add(fmt::format("{:a} {:a}", config_.weight_decay, config_.init_scale));
+  add_matrix(train_x_);
+  add_labels(train_y_);
+  add_matrix(test_x_);
+  add_labels(test_y_);
+  return fmt::format("{:016x}", h.value());
 }
 
 Vec MlpTask::initial_params(std::uint64_t seed) const {

@@ -46,6 +46,9 @@ class MlpTask {
   Index dim() const { return layout_.dim; }
   Index train_count() const { return train_x_.cols(); }
   const std::string& dataset_name() const { return dataset_name_; }
+  // A hash (16 hex digits) of everything that determines a run on this task: the configuration and
+  // the exact training and test data. Keys the finished runs a resumed `l2o bench`/`l2o tune` reuses.
+  std::string fingerprint() const;
 
   // Seeded initialisation: weights ~ N(0, init_scale^2 * s^2) with s = sqrt(2/fan_in) for ReLU and
   // softplus (He) and sqrt(1/fan_in) for tanh and sigmoid (LeCun); biases zero.

@@ -29,3 +29,20 @@ make_tiny_idx() {
     done; } >"$TMP/images"
   { be32 2049; be32 $N; for ((i = 0; i < N; i++)); do printf "\\x$(printf %02x $((i % 3)))"; done; } >"$TMP/labels"
 }
+
+# write_tiny_psd_config FILE: a PSD meta-training config small enough for a test (a 6-cell LSTM,
+# tiny GMM priors, short regression), for the 5-6-3 net on the tiny IDX set.
+write_tiny_psd_config() {
+  cat >"$1" <<'JSON'
+{"state_upper": 1, "eval_trajectories": 1,
+ "gps": {"dynamics_prior": {"max_clusters": 2, "max_iterations": 5},
+         "policy_prior": {"max_clusters": 2, "max_iterations": 5},
+         "badmm": {"inner_iterations": 2}, "sampling": {"initial_action_variance": 1e-4}},
+ "regression": {"epochs": 2, "init_epochs": 5, "truncation": 4},
+ "init": {"lr": 0.1, "momentum": 0.9},
+ "arch": {"inputs": ["O1", "O2", "O3"], "output": "step", "output_scale": 1.0, "sharing": "per_kind",
+          "networks": ["hidden_weight", "output_weight", "hidden_bias", "output_bias"],
+          "lstm": {"cell": "lstm", "forget_bias": 1.0, "gate_order": "ifgo", "init_range": 0.0, "input_size": 3,
+                   "layers": [6], "output_size": 1}}}
+JSON
+}
