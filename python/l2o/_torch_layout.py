@@ -2,7 +2,9 @@
 
 Every parameter tensor is one coordinate group, flattened in torch's own (C, row-major) order:
 - 2 or more dimensions: a weight group, rows = shape[0] (fan-out of Linear and Conv weights),
-  cols = the product of the other dimensions (fan-in);
+  cols = the product of the other dimensions (fan-in); a param group's "weight_layout": "in_out"
+  says its 2-d weights are stored (fan_in, fan_out) instead (as JAX/flax and l2o's own MLP task
+  store them), so rows = shape[-1]. PSD's width-aware step factors use the fan-in;
 - 1 dimension (or 0): a bias group, rows = numel, cols = 1;
 - output layer: the parameters of the last module with parameters when the optimizer was given
   the module itself; for plain parameters, the last weight tensor and everything after it; a
@@ -43,7 +45,10 @@ def build_layout(param_groups, output_ids=None, names=None):
         layer = max(1, weights_seen)
         override = param_groups[gi].get("output_layer")
         output = bool(override) if override is not None else id(p) in output_ids
-        rows = p.shape[0] if is_weight else n
+        layout = param_groups[gi].get("weight_layout", "out_in")
+        if layout not in ("out_in", "in_out"):
+            raise _native.Error(f"param group weight_layout must be 'out_in' or 'in_out', got {layout!r}")
+        rows = (p.shape[-1] if layout == "in_out" else p.shape[0]) if is_weight else n
         cols = (n // rows if rows else 0) if is_weight else 1
         name = (names or {}).get(id(p), f"param{i}")
         groups.append(_native.CoordinateGroup(name, "weight" if is_weight else "bias", layer, output, rows, cols, offset))

@@ -18,7 +18,9 @@ CLASSES = {"sgd": l2o.torch.SGD, "momentum": l2o.torch.Momentum, "cg": l2o.torch
 
 def torch_params(task, x):
     # The task stores W_l (fan_out x fan_in) column-major: the memory of a (fan_in, fan_out) C-order
-    # tensor. Both are weight groups; l2o's optimizers act coordinatewise within a group.
+    # tensor. Both are weight groups; l2o's optimizers act coordinatewise within a group. The
+    # optimizers are told this orientation (weight_layout "in_out"), so that their groups have the
+    # task's fan-ins (PSD's width-aware step factors depend on them).
     params = []
     for g in task.layout.groups:
         chunk = torch.tensor(x[g.offset:g.offset + g.size])
@@ -39,11 +41,11 @@ def test_same_steps_as_the_cpp_train_loop(task, name):
     assert not reference.diverged
 
     params = torch_params(task, task.initial_params(SEED))
-    opt = CLASSES[name](params)
+    opt = CLASSES[name]([{"params": params, "weight_layout": "in_out"}])
     groups = task.layout.groups
     # Same groups as the task: kinds, output-layer flags, sizes and offsets.
-    assert [(g.kind, g.output_layer, g.offset, g.size) for g in opt.layout.groups] == \
-           [(g.kind, g.output_layer, g.offset, g.size) for g in groups]
+    assert [(g.kind, g.output_layer, g.offset, g.rows, g.cols) for g in opt.layout.groups] == \
+           [(g.kind, g.output_layer, g.offset, g.rows, g.cols) for g in groups]
     sampler = l2o.MinibatchSampler(task.train_count, BATCH, SEED)
     batch = None
     losses = []

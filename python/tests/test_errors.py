@@ -134,7 +134,7 @@ def test_line_search_methods_need_a_closure(cls):
 
 def test_bad_hyper_parameters():
     params = small_mlp().parameters
-    with pytest.raises(l2o.Error, match="momentum = 1 must be in \\[0, 1\\)"):
+    with pytest.raises(l2o.Error, match="momentum must be in \\[0, 1\\), got 1"):
         l2o.torch.Momentum(params(), momentum=1.0)
     with pytest.raises(l2o.Error, match="lr"):
         l2o.torch.Adam(params(), lr=-1.0)
@@ -180,3 +180,13 @@ def test_closure_raising_inside_a_line_search_restores_the_parameters():
     with pytest.raises(RuntimeError, match="data loader failed"):
         opt.step(closure)
     assert len(calls) == 2 and unchanged(model, before)
+
+
+def test_weight_layout_names_the_orientation_and_rejects_others():
+    w = torch.zeros(8, 6, dtype=torch.float64, requires_grad=True)
+    out_in = l2o.torch.Adam([w])
+    in_out = l2o.torch.Adam([{"params": [w], "weight_layout": "in_out"}])
+    assert (out_in.layout.groups[0].rows, out_in.layout.groups[0].cols) == (8, 6)
+    assert (in_out.layout.groups[0].rows, in_out.layout.groups[0].cols) == (6, 8)
+    with pytest.raises(l2o.Error, match="weight_layout must be 'out_in' or 'in_out'"):
+        l2o.torch.Adam([{"params": [w], "weight_layout": "columns"}]).layout

@@ -1,12 +1,14 @@
 # Sourced by scripts/sanitize.sh and scripts/fuzz.sh: the one instrumented build both use, so CI
 # compiles it once. clang (libFuzzer needs it), AddressSanitizer + UndefinedBehaviorSanitizer at
 # -O1 (CMake option L2O_SANITIZE), coverage instrumentation for the fuzz targets; no benchmarks or
-# examples. Folder: build-asan/ or $L2O_ASAN_BUILD_DIR.
+# examples, no Python module (an instrumented extension cannot load into the plain interpreter;
+# the pytest suite runs in the normal build). Folder: build-asan/ or $L2O_ASAN_BUILD_DIR.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 asan_build="${L2O_ASAN_BUILD_DIR:-$root/build-asan}"
 asan_configure() {
   CXX="${CXX:-clang++}" cmake -S "$root" -B "$asan_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DL2O_SANITIZE=ON \
-    -DL2O_BUILD_FUZZERS=ON -DL2O_BUILD_BENCHMARKS=OFF -DL2O_BUILD_EXAMPLES=OFF ${L2O_ASAN_CMAKE_ARGS:-} >/dev/null
+    -DL2O_BUILD_FUZZERS=ON -DL2O_BUILD_BENCHMARKS=OFF -DL2O_BUILD_EXAMPLES=OFF -DL2O_BUILD_PYTHON=OFF \
+    ${L2O_ASAN_CMAKE_ARGS:-} >/dev/null
 }
 # What the sanitizers do on a finding: stop with a stack trace, so the test or fuzz run fails.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}"
