@@ -29,13 +29,7 @@ DataOptions data_options(const std::string& data_dir, const std::string& shared_
                          bool cifar100_coarse) {
   DataOptions o;
   o.data_dir = resolve_data_dir(data_dir);
-  if (!shared_dir.empty()) {
-    o.shared_dir = shared_dir;
-  } else if (const char* env = std::getenv("L2O_SHARED_DATA")) {
-    o.shared_dir = env;
-  } else {
-    o.shared_dir = std::string(L2O_SOURCE_DIR) + "/../shared/data";
-  }
+  o.shared_dir = resolve_shared_dir(shared_dir, L2O_SOURCE_DIR);
   o.tfd_size = tfd_size;
   o.cifar100_coarse = cifar100_coarse;
   return o;

@@ -54,13 +54,7 @@ std::string reproducible_command(const CLI::App& cmd) {
 DataOptions DataFlags::resolve() const {
   DataOptions o;
   o.data_dir = resolve_data_dir(data_dir);
-  if (!shared_dir.empty()) {
-    o.shared_dir = shared_dir;
-  } else if (const char* env = std::getenv("L2O_SHARED_DATA")) {
-    o.shared_dir = env;
-  } else {
-    o.shared_dir = std::string(L2O_SOURCE_DIR) + "/../shared/data";
-  }
+  o.shared_dir = resolve_shared_dir(shared_dir, L2O_SOURCE_DIR);
   return o;
 }
 

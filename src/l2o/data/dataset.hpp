@@ -38,6 +38,8 @@ struct DataOptions {
 
 // --data-dir flag > $L2O_DATA > ./data.
 std::string resolve_data_dir(const std::string& flag_value);
+// The shared archives' folder: --shared-dir flag > $L2O_SHARED_DATA > <source_root>/../shared/data.
+std::string resolve_shared_dir(const std::string& flag_value, const std::string& source_root);
 
 // Loads a named data set ("mnist", "fashion-mnist", "cifar10", "cifar100", "tfd") or a generic
 // spec ("idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS]", "cifar10-bin:DIR", "cifar100-bin:DIR",
