@@ -81,13 +81,7 @@ void L2LOptimizer::load_state(const nlohmann::json& state) {
   if (dim_ >= 0 && dim != dim_)
     throw Error(fmt::format("optimizer l2l: state is for {} parameters, the optimizer was initialised for {}", dim,
                             dim_));
-  // States written before the float32 runtime existed are float64.
-  const std::string precision = state.contains("precision") && state.at("precision").is_string()
-                                    ? state.at("precision").get<std::string>()
-                                    : std::string("float64");
-  if (precision != to_string(precision_))
-    throw Error(fmt::format("optimizer l2l: saved state was computed in {}, this optimizer runs {}", precision,
-                            to_string(precision_)));
+  check_state_precision("l2l", state, precision_);
   const long long steps = r.integer("steps");
   if (steps < 0) throw Error("optimizer l2l: state field 'steps' must be >= 0");
   const auto& layers = policy_.settings().layers;

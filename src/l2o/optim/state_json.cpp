@@ -25,6 +25,15 @@ nlohmann::json state_header(const std::string& optimizer, Index dim) {
   return {{"optimizer", optimizer}, {"dim", dim}};
 }
 
+void check_state_precision(const std::string& optimizer, const nlohmann::json& state, Precision runs) {
+  const std::string saved = state.contains("precision") && state.at("precision").is_string()
+                                ? state.at("precision").get<std::string>()
+                                : std::string("float64");
+  if (saved != to_string(runs))
+    throw Error(fmt::format("optimizer {}: saved state was computed in {}, this optimizer runs {}", optimizer, saved,
+                            to_string(runs)));
+}
+
 StateReader::StateReader(std::string optimizer, const nlohmann::json& state)
     : optimizer_(std::move(optimizer)), state_(state) {
   if (!state_.is_object())

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "l2o/core/precision.hpp"
 #include "l2o/core/types.hpp"
 
 namespace l2o {
@@ -19,6 +20,10 @@ nlohmann::json encode_vec(const Vec& v);
 // {"optimizer": name, "dim": dim}; optimizers add their own fields. dim is -1 for an optimizer
 // that has not been initialised yet.
 nlohmann::json state_header(const std::string& optimizer, Index dim);
+// The learned optimizers' states record the arithmetic of their LSTM ("precision"); a state without
+// the field was written before the float32 runtime and is float64. Throws l2o::Error, naming the
+// optimizer, if the state's precision is not `runs`.
+void check_state_precision(const std::string& optimizer, const nlohmann::json& state, Precision runs);
 
 class StateReader {
  public:

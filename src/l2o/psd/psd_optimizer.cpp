@@ -102,8 +102,7 @@ void PsdOptimizer::step(const StepContext& ctx, Vec& delta) {
     features_.compute(g, obs_[k]);
     if (!f32()) {
       policy_->act(nets_[k], obs_[k], states_[k], out_[k], ws_[k]);
-      delta.segment(g.offset, g.size()) = out_[k].row(0).transpose();
-      if (step_factor_[k] != 1.0) delta.segment(g.offset, g.size()) *= step_factor_[k];
+      delta.segment(g.offset, g.size()) = out_[k].row(0).transpose() * step_factor_[k];
       continue;
     }
     const std::array<double, 3>& scale = policy_->input_scale(nets_[k]);
@@ -169,13 +168,7 @@ void PsdOptimizer::load_state(const nlohmann::json& state) {
   const Index dim = reader.dim();
   if (!state.contains("policy") || state.at("policy") != policy_->fingerprint())
     throw Error("optimizer psd: saved state belongs to a different policy (fingerprint mismatch)");
-  // States written before the float32 runtime existed are float64.
-  const std::string precision = state.contains("precision") && state.at("precision").is_string()
-                                    ? state.at("precision").get<std::string>()
-                                    : std::string("float64");
-  if (precision != to_string(options_.precision))
-    throw Error(fmt::format("optimizer psd: saved state was computed in {}, this optimizer runs {}", precision,
-                            to_string(options_.precision)));
+  check_state_precision("psd", state, options_.precision);
   if (dim < 0) {  // saved before init: nothing to restore
     initialised_ = false;
     return;
