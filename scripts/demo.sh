@@ -14,7 +14,7 @@
 # meta-training included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-L2O_BUILD_TARGETS="${L2O_BUILD_TARGETS-l2o_cli}" scripts/setup.sh
+L2O_SETUP_PROFILE="${L2O_SETUP_PROFILE-tool}" L2O_BUILD_TARGETS="${L2O_BUILD_TARGETS-l2o_cli}" scripts/setup.sh
 seeds="${L2O_DEMO_SEEDS:-5}"
 out="${L2O_DEMO_OUT:-results/paper}"
 jobs="${L2O_DEMO_JOBS:-$(nproc)}"

@@ -8,10 +8,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# L2O_SETUP_PROFILE=tool (what scripts/demo.sh uses) installs and configures only what the
+# command-line tool needs: no test, benchmark, sanitizer or Python packages (python3-torch and
+# clang alone are most of the download), and configures without tests, benchmarks, examples and
+# the Python module. The default profile, full, is everything (scripts/test.sh).
+profile=${L2O_SETUP_PROFILE:-full}
+case "$profile" in full|tool) ;; *) echo "setup: L2O_SETUP_PROFILE must be full or tool, not '$profile'" >&2; exit 2 ;; esac
 packages=(build-essential cmake ninja-build pkg-config libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev
-  libstb-dev zlib1g-dev libgtest-dev libbenchmark-dev gnuplot-nox dataset-fashion-mnist clang
-  libclang-rt-14-dev libomp-dev  # these two: the sanitized build and the fuzz targets (scripts/sanitize.sh)
-  pybind11-dev python3-dev python3-numpy python3-torch python3-pytest python3-matplotlib)  # the Python module
+  libstb-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist xz-utils)
+if [ "$profile" = full ]; then
+  packages+=(libgtest-dev libbenchmark-dev
+    clang libclang-rt-14-dev libomp-dev  # the sanitized build and the fuzz targets (scripts/sanitize.sh)
+    pybind11-dev python3-dev python3-numpy python3-torch python3-pytest python3-matplotlib)  # the Python module
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -27,7 +36,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 build_type=${L2O_BUILD_TYPE:-Release}
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
+if [ "$profile" = full ]; then
+  parts=(-DL2O_BUILD_TESTS=ON -DL2O_BUILD_BENCHMARKS=ON -DL2O_BUILD_EXAMPLES=ON -DL2O_BUILD_PYTHON=AUTO)
+else
+  parts=(-DL2O_BUILD_TESTS=OFF -DL2O_BUILD_BENCHMARKS=OFF -DL2O_BUILD_EXAMPLES=OFF -DL2O_BUILD_PYTHON=OFF)
+fi
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" "${parts[@]}" >/dev/null
 # L2O_BUILD_TARGETS (space-separated) limits the build, e.g. to the tool alone (l2o_cli) for the demo.
 targets=()
 for t in ${L2O_BUILD_TARGETS:-}; do targets+=(--target "$t"); done
