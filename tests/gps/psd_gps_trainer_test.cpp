@@ -8,6 +8,7 @@
 #include <omp.h>
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -198,9 +199,11 @@ TEST(PsdGpsConfig, ShippedConfigLoadsUnchanged) {
   EXPECT_EQ(PsdMetaTrainConfig::from_json(c.to_json()).to_json(), c.to_json());
   const nlohmann::json j = c.to_json();
   for (const char* key : {"gps", "batch", "cost_examples", "state_upper", "adaptive_state", "eval_trajectories",
-                          "regression", "init", "arch", "features"})
+                          "regression", "init", "arch", "features", "distribution"})
     EXPECT_TRUE(j.contains(key)) << key;
-  EXPECT_EQ(j.size(), 10u);
+  EXPECT_EQ(j.size(), 11u);
+  EXPECT_EQ(c.gps.algorithm, GpsAlgorithm::Badmm);  // a default
+  EXPECT_FALSE(c.distribution.enabled());
 }
 
 TEST(PsdGpsConfig, JsonRoundTripAndErrorsNameTheField) {
@@ -339,6 +342,116 @@ TEST(PsdGpsTrainer, LowersTheMetaLossOfPiAndResumesExactly) {
   // A checkpoint of another seed is refused.
   PsdGpsTrainer other(task, c, 5);
   EXPECT_THROW(other.restore(after_init, "test checkpoint"), Error);
+}
+
+}  // namespace
+}  // namespace l2o::gps
+
+namespace l2o::gps {
+namespace {
+
+// On-policy MDGPS samples pi plus Gaussian exploration noise: at the first step (same state, same
+// minibatch) the noisy controller's step minus pi's own is the noise, with the variance asked for
+// in each group (a 4-64-3 net, so that every weight group has >= 192 coordinates), seeded, and
+// zero where the variance is zero. Bad variances are errors.
+TEST(PsdGpsController, NoisyPiAddsSeededGaussianNoisePerGroup) {
+  static const ProjectedDataset data = test_support::synthetic_dataset(4, 3, 300, 50, 12, 1.0);
+  const MlpTask task(data, MlpConfig{{4, 64, 3}, Activation::Relu, 0.0, 1.0}, 300, 0);
+  const PsdMetaTrainConfig c = tiny_config();
+  RolloutTask rt(task, c.batch, 3, 0, 1);
+  PsdPolicyConfig pc;
+  pc.arch = c.arch;
+  pc.arch.output_scale = 1e-2;
+  auto policy = std::make_shared<const PsdPolicy>(PsdPolicy::fresh(pc, 7));
+  const ParamLayout& layout = task.layout();
+  ASSERT_EQ(layout.groups.size(), 4u);
+  const std::vector<double> var{4e-4, 0.0, 1e-4, 9e-6};
+  const auto seeds = batch_seeds(3, "noise-test", 1);
+  const RecordOptions all{true, 100000};
+  auto run = [&](ControllerFactory f) { return rollout_batch(rt, c.features, c.state_features(), f, seeds, all).at(0); };
+  const auto plain = run([&](Index) { return make_pi_controller(layout, policy); });
+  const auto noisy = run([&](Index) { return make_noisy_pi_controller(layout, policy, var, 42); });
+  const auto again = run([&](Index) { return make_noisy_pi_controller(layout, policy, var, 42); });
+  const auto other = run([&](Index) { return make_noisy_pi_controller(layout, policy, var, 43); });
+  for (std::size_t g = 0; g < layout.groups.size(); ++g) {
+    ASSERT_EQ(noisy.actions[g][0].rows(), layout.groups[g].size());
+    const Mat noise = noisy.actions[g][0] - plain.actions[g][0];
+    EXPECT_EQ(noisy.actions[g][0], again.actions[g][0]) << "group " << g;
+    if (var[g] == 0.0) {
+      EXPECT_EQ(noise.cwiseAbs().maxCoeff(), 0.0) << "group " << g;
+      continue;
+    }
+    EXPECT_NE(noisy.actions[g][0], other.actions[g][0]) << "group " << g;
+    const double n = static_cast<double>(noise.size());
+    const double mean = noise.sum() / n, ms = noise.squaredNorm() / n;
+    // Standard errors: sd/sqrt(n) for the mean, var*sqrt(2/n) for the mean square.
+    const double tol = layout.groups[g].size() >= 192 ? 4.0 : 6.0;
+    EXPECT_LT(std::abs(mean), tol * std::sqrt(var[g] / n)) << "group " << g;
+    EXPECT_NEAR(ms, var[g], tol * var[g] * std::sqrt(2.0 / n)) << "group " << g;
+  }
+  EXPECT_THROW(make_noisy_pi_controller(layout, policy, {1e-4, 1e-4}, 1), Error);
+  EXPECT_THROW(make_noisy_pi_controller(layout, policy, {1e-4, -1e-4, 0, 0}, 1), Error);
+  EXPECT_THROW(make_noisy_pi_controller(layout, policy, {1e-4, std::nan(""), 0, 0}, 1), Error);
+}
+
+// On-policy mirror-descent GPS on the tiny task: the first iteration samples psi and every later
+// one samples pi; psi's C-step stays within its KL bound to the linearised pi; pi's meta-loss
+// falls at every one of 10 iterations and ends below the best of BADMM with the same settings
+// (which falls for 3 iterations, then climbs back above the pre-trained pi: the stall of
+// docs/meta-training.md, finding 4); a resumed run equals the uninterrupted one; the algorithm is
+// in the config and its name parses.
+TEST(PsdGpsTrainer, MirrorDescentSamplesPiAndKeepsLoweringItsMetaLoss) {
+  const MlpTask& task = tiny_task();
+  PsdMetaTrainConfig c = tiny_config();
+  c.gps.sampling.iterations = 10;
+  auto run = [&](GpsAlgorithm algorithm, std::vector<double>& losses, nlohmann::json* after3) {
+    PsdMetaTrainConfig cc = c;
+    cc.gps.algorithm = algorithm;
+    auto trainer = std::make_unique<PsdGpsTrainer>(task, cc, 4);
+    const InitReport init = trainer->initialise();
+    losses.push_back(init.pi_meta_loss);
+    while (!trainer->finished()) {
+      const IterationReport r = trainer->run_iteration();
+      losses.push_back(r.pi_meta_loss);
+      if (algorithm == GpsAlgorithm::Mdgps) {
+        EXPECT_EQ(r.sampled, r.iteration == 1 ? "psi" : "pi") << "iteration " << r.iteration;
+        for (const auto& g : r.groups) EXPECT_LE(g.kl_step, 1.2 * g.epsilon) << g.name << " iteration " << r.iteration;
+      }
+      if (after3 && trainer->iterations_done() == 3) *after3 = trainer->checkpoint();
+    }
+    return trainer;
+  };
+  std::vector<double> md, badmm;
+  nlohmann::json after3;
+  const auto trainer = run(GpsAlgorithm::Mdgps, md, &after3);
+  run(GpsAlgorithm::Badmm, badmm, nullptr);
+  std::cout << "pi meta-loss, pre-trained then iterations 1..10\n  mdgps:";
+  for (double v : md) std::cout << " " << v;
+  std::cout << "\n  badmm:";
+  for (double v : badmm) std::cout << " " << v;
+  std::cout << "\n";
+  ASSERT_EQ(md.size(), 11u);
+  ASSERT_EQ(badmm.size(), 11u);
+  for (std::size_t i = 1; i < md.size(); ++i) EXPECT_LT(md[i], md[i - 1]) << "iteration " << i;
+  EXPECT_EQ(trainer->best_iteration(), 10);
+  EXPECT_LT(md.back(), *std::min_element(badmm.begin(), badmm.end()));
+  EXPECT_GT(badmm.back(), *std::min_element(badmm.begin(), badmm.end()));  // BADMM's stall
+
+  PsdMetaTrainConfig cm = c;
+  cm.gps.algorithm = GpsAlgorithm::Mdgps;
+  PsdGpsTrainer resumed(task, cm, 4);
+  resumed.restore(nlohmann::json::parse(after3.dump()), "test checkpoint");
+  while (!resumed.finished()) resumed.run_iteration();
+  EXPECT_EQ(resumed.policy().params(), trainer->policy().params());
+  EXPECT_EQ(resumed.history().back().pi_meta_loss, trainer->history().back().pi_meta_loss);
+
+  EXPECT_EQ(cm.to_json().at("gps").at("algorithm"), "mdgps");
+  EXPECT_EQ(PsdMetaTrainConfig::from_json(cm.to_json()).gps.algorithm, GpsAlgorithm::Mdgps);
+  EXPECT_EQ(parse_gps_algorithm("badmm"), GpsAlgorithm::Badmm);
+  EXPECT_THROW(parse_gps_algorithm("ppo"), Error);
+  // A BADMM checkpoint does not resume an MDGPS run.
+  PsdGpsTrainer wrong(task, c, 4);
+  EXPECT_THROW(wrong.restore(after3, "test checkpoint"), Error);
 }
 
 }  // namespace

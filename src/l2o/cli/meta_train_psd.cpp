@@ -13,6 +13,8 @@
 
 #include "l2o/core/atomic_file.hpp"
 #include "l2o/core/error.hpp"
+#include "l2o/core/rng.hpp"
+#include "l2o/gps/task_distribution.hpp"
 #include "l2o/gps/psd_gps_trainer.hpp"
 #include "l2o/l2l/meta_trainer.hpp"
 #include "l2o/nn/checkpoint_file.hpp"
@@ -42,7 +44,14 @@ void add_psd_flags(CLI::App* cmd, PsdFlags& f) {
   add(cmd->add_option("--tuned", f.tuned,
                       "Tuned hyper-parameters whose momentum entry initialises psi (default: the config's "
                       "init.tuned_path, configs/tuned.json)"));
+  add(cmd->add_option("--algorithm", f.algorithm,
+                      "GPS variant: badmm (LM17) or mdgps (on-policy mirror descent); default: the config's "
+                      "gps.algorithm, badmm")
+          ->check(CLI::IsMember({"badmm", "mdgps"})));
   add(cmd->add_option("--config", f.config, "JSON file with GPS and meta-training settings (docs/meta-training.md)"));
+  add(cmd->add_option("--distribution", f.distribution,
+                      "JSON file with a meta-training task distribution (replaces the config's \"distribution\"; "
+                      "docs/meta-training.md)"));
   add(cmd->add_option("--write-config", f.write_config, "Write the resolved settings to this file and exit"));
 }
 
@@ -69,6 +78,16 @@ gps::PsdMetaTrainConfig resolve_config(const MetaTrainShared& s, const PsdFlags&
   if (f.samples > 0) c.gps.sampling.trajectories = f.samples;
   if (f.coordinates > 0) c.gps.sampling.coordinates_per_group = f.coordinates;
   if (f.cost_examples >= 0) c.cost_examples = f.cost_examples;
+  if (!f.algorithm.empty()) c.gps.algorithm = gps::parse_gps_algorithm(f.algorithm);
+  if (!f.distribution.empty()) {
+    try {
+      c.distribution = gps::TaskDistribution::from_json(read_json_file(f.distribution, "--distribution"),
+                                                        "--distribution " + f.distribution);
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      throw Error(what.rfind("--distribution", 0) == 0 ? what : fmt::format("--distribution {}: {}", f.distribution, what));
+    }
+  }
   if (!f.tuned.empty()) {
     if (!std::filesystem::exists(f.tuned)) throw Error(fmt::format("--tuned {}: no such file", f.tuned));
     c.init.tuned_path = f.tuned;
@@ -78,8 +97,9 @@ gps::PsdMetaTrainConfig resolve_config(const MetaTrainShared& s, const PsdFlags&
 }
 
 void print_iteration(const gps::IterationReport& r, int total, double elapsed) {
-  fmt::print("iter {:>3}/{}  meta-loss psi {:>9.3f}  pi {:>9.3f}{}  elapsed {}  ({} this iteration)\n", r.iteration,
-             total, r.psi_meta_loss, r.pi_meta_loss, r.diverged ? fmt::format("  ({} psi runs diverged)", r.diverged) : "",
+  fmt::print("iter {:>3}/{}  meta-loss {} {:>9.3f}  pi {:>9.3f}{}  elapsed {}  ({} this iteration)\n", r.iteration,
+             total, r.sampled == "pi" ? "sampled pi" : "psi", r.psi_meta_loss, r.pi_meta_loss,
+             r.diverged ? fmt::format("  ({} {} runs diverged)", r.diverged, r.sampled) : "",
              seconds_text(elapsed), seconds_text(r.seconds));
   for (const auto& g : r.groups)
     fmt::print("    {:<4} KL(psi|psi') {:>8.3g} / eps {:>8.3g} ({})  KL(psi|pi) {:>8.3g}  kappa {:>8.3g}  nu {:>8.3g}  "
@@ -106,19 +126,39 @@ void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
   check_output_file(s.out, "--out", kMinFreeOutputBytes);
   check_output_file(checkpoint_path, "--checkpoint", kMinFreeOutputBytes);
   const MlpTask task = make_task(s.spec, s.data);
-  gps::PsdGpsTrainer trainer(task, config, s.seed);
+  // The distribution's members: the same data set and task settings with drawn nets and batches.
+  std::vector<gps::FamilyMember> family{{&task, config.batch}};
+  std::vector<MlpTask> members;
+  std::vector<gps::TaskDraw> draws;
+  if (config.distribution.tasks > 0) {
+    draws = gps::draw_tasks(config.distribution, task.config().arch.back(), derive_seed(s.seed, "task-distribution"));
+    members.reserve(draws.size());
+    for (const gps::TaskDraw& d : draws) {
+      TaskSpec spec = s.spec;
+      spec.arch = d.arch_text();
+      members.push_back(make_task(spec, s.data));
+    }
+    for (std::size_t i = 0; i < draws.size(); ++i) family.push_back({&members[i], draws[i].batch});
+  }
+  gps::PsdGpsTrainer trainer(family, config, s.seed);
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   const int total = config.gps.sampling.iterations;
 
   if (!s.quiet) {
-    fmt::print("meta-train psd (Convolutional GPS) on {} ({}, {} training examples; true objective on {}): batch {}, "
+    fmt::print("meta-train psd (Convolutional GPS, {}) on {} ({}, {} training examples; true objective on {}): batch {}, "
                "horizon {}, iterations {}, samples {}, coordinates/group {}, seed {}\n",
-               task.dataset_name(), s.spec.arch, task.train_count(),
+               gps::to_string(config.gps.algorithm), task.dataset_name(), s.spec.arch, task.train_count(),
                config.cost_examples > 0 && config.cost_examples < task.train_count() ? config.cost_examples
                                                                                        : task.train_count(),
                config.batch, config.gps.sampling.horizon, total, config.gps.sampling.trajectories,
                config.gps.sampling.coordinates_per_group, s.seed);
+    if (!draws.empty() || config.distribution.rescale_log10 > 0) {
+      std::string list = fmt::format("{} batch {}", s.spec.arch, config.batch);
+      for (const auto& d : draws) list += fmt::format(", {} batch {}", d.arch_text(), d.batch);
+      fmt::print("  task family ({} nets): {}; initial weights rescaled by 10^U(-{}, {}) per tensor\n", family.size(),
+                 list, config.distribution.rescale_log10, config.distribution.rescale_log10);
+    }
     fmt::print("  GPS state: x, g, {}S1..S3 up to index {} ({} dims); checkpoint {}\n",
                config.adaptive_state ? "AdaGrad direction, " : "", config.state_upper,
                config.state_dim(), checkpoint_path);

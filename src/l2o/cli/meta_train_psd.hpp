@@ -19,7 +19,9 @@ struct PsdFlags {
   int coordinates = -1;        // recorded coordinates per group and trajectory (-1: the config's)
   long cost_examples = -1;     // examples of the true objective (-1: the config's)
   int workers = 0;             // OpenMP threads (0: OpenMP's default)
+  std::string algorithm;       // badmm | mdgps (empty: the config's gps.algorithm)
   std::string config;          // JSON file with settings (PsdMetaTrainConfig)
+  std::string distribution;    // JSON file with the task distribution (the config's "distribution")
   std::string tuned;           // tuned hyper-parameters for the momentum initialisation (init.tuned_path)
   std::string write_config;    // write the resolved settings here and exit
   std::vector<CLI::Option*> registered;

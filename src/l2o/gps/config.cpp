@@ -34,6 +34,14 @@ NuRule parse_nu_rule(const std::string& name) {
       fmt::format("gps config: badmm.nu_rule '{}' is not one of dual_ascent, fixed_step, kl_ratio, mean_std", name));
 }
 
+const char* to_string(GpsAlgorithm algorithm) { return algorithm == GpsAlgorithm::Mdgps ? "mdgps" : "badmm"; }
+
+GpsAlgorithm parse_gps_algorithm(const std::string& name) {
+  if (name == "badmm") return GpsAlgorithm::Badmm;
+  if (name == "mdgps") return GpsAlgorithm::Mdgps;
+  throw Error(fmt::format("gps config: algorithm '{}' is not one of badmm, mdgps", name));
+}
+
 CostWeighting parse_cost_weighting(const std::string& name) {
   if (name == "remaining") return CostWeighting::Remaining;
   if (name == "uniform") return CostWeighting::Uniform;
@@ -160,6 +168,19 @@ const FieldTable<SA>& sampling_fields() {
   return t;
 }
 
+using MD = MdgpsOptions;
+const FieldTable<MD>& mdgps_fields() {
+  static const FieldTable<MD> t{
+      boolean<MD>("on_policy", &MD::on_policy, "sample pi after the first iteration (false: sample psi)"),
+      number<MD>("noise_scale", &MD::noise_scale, nonnegative(), "multiplies the sd of pi's exploration noise"),
+      integer<MD>("regression_epochs", &MD::regression_epochs, nonnegative(),
+                  "epochs of the S-step regression (0: regression.epochs)"),
+      boolean<MD>("residual_targets", &MD::residual_targets,
+                  "S-step targets pi's mean plus psi's correction of its linearisation (false: psi's mean)"),
+  };
+  return t;
+}
+
 const FieldContext kContext{"gps config", "field", ""};
 
 void check(bool ok, const char* field, const std::string& what) {
@@ -197,6 +218,9 @@ const FieldTable<GpsConfig>& gps_config_fields() {
       section<C>("trust_region", &C::trust_region, trust_region_fields(), "KL trust region and LQG"),
       section<C>("step_size", &C::step_size, step_size_fields(), "step-size adaptation"),
       section<C>("badmm", &C::badmm, badmm_fields(), "BADMM duals and regression targets"),
+      choice<C>("algorithm", &C::algorithm, {{"badmm", GpsAlgorithm::Badmm}, {"mdgps", GpsAlgorithm::Mdgps}},
+                "badmm: LM17's BADMM GPS; mdgps: on-policy mirror-descent GPS"),
+      section<C>("mdgps", &C::mdgps, mdgps_fields(), "mirror-descent GPS (algorithm mdgps)"),
   };
   return t;
 }

@@ -133,6 +133,26 @@ struct BadmmOptions {
   double nu_increase = 2.0;
 };
 
+// Which variant of GPS meta-trains pi (docs/meta-training.md, "Two algorithms").
+enum class GpsAlgorithm {
+  Badmm,  // LM17's: psi sampled, BADMM duals tie psi and pi [LM17, LFDA16]
+  Mdgps,  // mirror-descent GPS (Montgomery & Levine 2016), on-policy: pi sampled, psi's LQG bounded
+          // by the KL to the linearised pi, pi regressed onto psi at the states pi visited [ours]
+};
+
+// Mirror-descent GPS (gps/psd_gps_trainer.cpp, run_mdgps_iteration).
+struct MdgpsOptions {
+  bool on_policy = true;      // sample pi (its mean plus Gaussian noise) after the first iteration;
+                              // false: sample psi every iteration (off-policy MDGPS) [M&L16 both]
+  double noise_scale = 1.0;   // multiplies the standard deviation of pi's exploration noise, whose
+                              // variance per group is the fitted covariance of pi [ours]
+  int regression_epochs = 0;  // epochs of the S-step regression; 0: regression.epochs [ours]
+  // The S-step's targets: true: pi's own mean plus psi's correction of pi's linearisation,
+  // mu_pi(s) + mu_psi(s) - mu_pibar(s), which leaves pi unchanged where psi equals pibar;
+  // false: psi's mean mu_psi(s) (M&L16), which also pulls pi toward its own linearisation [ours].
+  bool residual_targets = true;
+};
+
 // Sizes of one GPS iteration (used by the meta-trainer; collected here so one file holds them).
 struct SamplingOptions {
   int iterations = 10;                    // GPS iterations [ours; LM17 silent, GPS-code example 12]
@@ -153,6 +173,8 @@ struct GpsConfig {
   TrustRegionOptions trust_region;
   StepSizeOptions step_size;
   BadmmOptions badmm;
+  GpsAlgorithm algorithm = GpsAlgorithm::Badmm;
+  MdgpsOptions mdgps;
 
   // Throws l2o::Error("gps config: <section>.<field> ...") for the first invalid value.
   void validate() const;
@@ -167,6 +189,8 @@ GpsConfig gps_config_from_json(const nlohmann::json& j);
 const FieldTable<GpsConfig>& gps_config_fields();
 
 const char* to_string(NuRule rule);
+const char* to_string(GpsAlgorithm algorithm);
+GpsAlgorithm parse_gps_algorithm(const std::string& name);  // throws l2o::Error on unknown names
 const char* to_string(CostWeighting weighting);
 NuRule parse_nu_rule(const std::string& name);                // throws l2o::Error on unknown names
 CostWeighting parse_cost_weighting(const std::string& name);  // throws l2o::Error on unknown names

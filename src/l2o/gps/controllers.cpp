@@ -57,7 +57,45 @@ class OptimizerController final : public Controller {
   OptimizerPtr opt_;
 };
 
+// The wrapped optimizer's step plus seeded Gaussian noise per group. The noise enters the
+// iterate, so the PSD features of the next step (O3 uses x_t - x_{t-1}) see the step taken.
+class NoisyController final : public Controller {
+ public:
+  NoisyController(const ParamLayout& layout, OptimizerPtr opt, std::vector<double> noise_var, std::uint64_t seed)
+      : layout_(layout), opt_(std::move(opt)), sd_(noise_var.size()), rng_(seed, "pi-noise") {
+    if (noise_var.size() != layout.groups.size())
+      throw Error(fmt::format("noisy pi controller: {} noise variances for {} coordinate groups", noise_var.size(),
+                              layout.groups.size()));
+    for (std::size_t g = 0; g < noise_var.size(); ++g) {
+      if (!(noise_var[g] >= 0) || !std::isfinite(noise_var[g]))
+        throw Error(fmt::format("noisy pi controller: noise variance {} of group {} is not a finite number >= 0",
+                                noise_var[g], layout.groups[g].name));
+      sd_[g] = std::sqrt(noise_var[g]);
+    }
+    opt_->init(layout);
+  }
+  void act(const StepView& v, Vec& delta) override {
+    opt_->step({v.x, v.minibatch_loss, v.minibatch_grad, nullptr}, delta);
+    for (std::size_t g = 0; g < layout_.groups.size(); ++g) {
+      if (sd_[g] == 0.0) continue;
+      const CoordinateGroup& grp = layout_.groups[g];
+      for (Index i = 0; i < grp.size(); ++i) delta[grp.offset + i] += sd_[g] * rng_.normal();
+    }
+  }
+
+ private:
+  const ParamLayout& layout_;
+  OptimizerPtr opt_;
+  std::vector<double> sd_;
+  Rng rng_;
+};
+
 }  // namespace
+
+std::unique_ptr<Controller> make_noisy_pi_controller(const ParamLayout& layout, std::shared_ptr<const PsdPolicy> policy,
+                                                     std::vector<double> noise_var, std::uint64_t noise_seed) {
+  return std::make_unique<NoisyController>(layout, make_psd(std::move(policy)), std::move(noise_var), noise_seed);
+}
 
 std::unique_ptr<Controller> make_psi_controller(const ParamLayout& layout, const std::vector<LinearGaussianPolicy>& psi,
                                                 std::uint64_t noise_seed, bool noise) {

@@ -21,6 +21,11 @@ namespace l2o::gps {
 std::unique_ptr<Controller> make_psi_controller(const ParamLayout& layout, const std::vector<LinearGaussianPolicy>& psi,
                                                 std::uint64_t noise_seed, bool noise = true);
 std::unique_ptr<Controller> make_pi_controller(const ParamLayout& layout, std::shared_ptr<const PsdPolicy> policy);
+// pi's step plus Gaussian exploration noise, the sampling policy of on-policy MDGPS: independent
+// N(0, noise_var[g]) on each coordinate of group g at every step, from Rng(noise_seed). A zero
+// variance leaves the group's step deterministic.
+std::unique_ptr<Controller> make_noisy_pi_controller(const ParamLayout& layout, std::shared_ptr<const PsdPolicy> policy,
+                                                     std::vector<double> noise_var, std::uint64_t noise_seed);
 // A hand-designed optimizer by name (optim/registry.hpp), e.g. the initialisation's teacher.
 std::unique_ptr<Controller> make_hand_designed_controller(const ParamLayout& layout, const std::string& name,
                                                           const nlohmann::json& hyper);

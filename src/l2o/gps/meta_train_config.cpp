@@ -73,6 +73,8 @@ const FieldTable<PsdMetaTrainConfig>& psd_meta_train_fields() {
           "features", &C::features, "feature settings", [](const FeatureConfig& f) { return f.to_json(); },
           [](const nlohmann::json& j, const std::string& where) { return FeatureConfig::from_json(j, where); },
           "the policy's observation features (docs/psd.md)"),
+      section<C>("distribution", &C::distribution, task_distribution_fields(),
+                 "meta-training over a family of tasks (docs/meta-training.md)"),
   };
   return t;
 }
@@ -91,6 +93,7 @@ void PsdMetaTrainConfig::validate() const {
     bad("init.teacher", fmt::format("'{}' is not a hand-designed optimizer (sgd, momentum, cg, lbfgs, adagrad, adam, "
                                     "rmsprop)", init.teacher));
   features.validate("psd meta-train config: features");
+  distribution.validate("psd meta-train config");
 }
 
 nlohmann::json PsdMetaTrainConfig::to_json() const { return write_fields(psd_meta_train_fields(), *this); }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "l2o/gps/config.hpp"
+#include "l2o/gps/task_distribution.hpp"
 #include "l2o/psd/feature_config.hpp"
 #include "l2o/psd/policy.hpp"
 
@@ -64,6 +65,7 @@ struct PsdMetaTrainConfig {
   InitOptions init;
   PsdArchitecture arch;           // the policy (LSTM 128, per_kind); output_scale is set by the init
   FeatureConfig features;         // the policy's observation features (and the S-feature constants)
+  TaskDistribution distribution;  // meta-training over a family of tasks (off by default; task_distribution.hpp)
 
   // The feature settings of the GPS state (features with the uppers replaced by state_upper).
   FeatureConfig state_features() const;

@@ -34,6 +34,23 @@ double RolloutTask::true_objective(const Vec& x, Vec* grad) const {
   return task_->loss_grad(x, cost_set_, grad);
 }
 
+void RolloutTask::set_init_rescale(double log10_range) {
+  if (!std::isfinite(log10_range) || log10_range < 0)
+    throw Error(fmt::format("rollout task: the initial-weight rescaling range must be >= 0, got {}", log10_range));
+  init_rescale_log10_ = log10_range;
+}
+
+Vec RolloutTask::initial_params(std::uint64_t init_seed) const {
+  Vec x = task_->initial_params(init_seed);
+  if (init_rescale_log10_ > 0) {
+    Rng rng(init_seed, "init-rescale");
+    for (const CoordinateGroup& g : layout().groups)
+      if (g.kind == GroupKind::Weight)
+        x.segment(g.offset, g.size()) *= std::pow(10.0, init_rescale_log10_ * (2.0 * rng.uniform() - 1.0));
+  }
+  return x;
+}
+
 void gps_state_rows(const Vec& x, const Vec& true_grad, const Vec* adaptive, const StateFeatures& phi,
                     const std::vector<Index>& coords, Mat& out) {
   const Index n = static_cast<Index>(coords.size());
@@ -112,7 +129,7 @@ TrajectoryRecord rollout(const RolloutTask& rt, const FeatureConfig& obs_feature
     r.obs.assign(G, {});
     for (std::size_t g = 0; g < G; ++g) r.coords[g] = sample_coords(layout.groups[g], record.coordinates_per_group, crng);
   }
-  Vec x = task.initial_params(seeds.init);
+  Vec x = rt.initial_params(seeds.init);
   MinibatchSampler sampler(task.train_count(), rt.batch(), seeds.minibatch);
   ObservationFeatures psi(obs_features, layout.dim);
   StateFeatures phi(state_features, layout.dim);
@@ -177,15 +194,31 @@ TrajectoryRecord rollout(const RolloutTask& rt, const FeatureConfig& obs_feature
 std::vector<TrajectoryRecord> rollout_batch(const RolloutTask& task, const FeatureConfig& obs_features,
                                             const FeatureConfig& state_features, const ControllerFactory& factory,
                                             const std::vector<TrajectorySeeds>& seeds, const RecordOptions& record) {
+  return rollout_batch({&task}, std::vector<Index>(seeds.size(), 0), obs_features, state_features, factory, seeds,
+                       record);
+}
+
+std::vector<TrajectoryRecord> rollout_batch(const std::vector<const RolloutTask*>& family,
+                                            const std::vector<Index>& member, const FeatureConfig& obs_features,
+                                            const FeatureConfig& state_features, const ControllerFactory& factory,
+                                            const std::vector<TrajectorySeeds>& seeds, const RecordOptions& record) {
   const Index N = static_cast<Index>(seeds.size());
+  if (member.size() != seeds.size())
+    throw Error(fmt::format("rollout batch: {} members for {} trajectories", member.size(), seeds.size()));
+  for (Index k : member)
+    if (k < 0 || k >= static_cast<Index>(family.size()))
+      throw Error(fmt::format("rollout batch: member {} outside a family of {}", k, family.size()));
   std::vector<TrajectoryRecord> out(static_cast<std::size_t>(N));
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(N));
 #pragma omp parallel for schedule(dynamic, 1)
   for (Index n = 0; n < N; ++n) {
     try {
       auto c = factory(n);
-      out[static_cast<std::size_t>(n)] =
-          rollout(task, obs_features, state_features, *c, seeds[static_cast<std::size_t>(n)], record);
+      const Index k = member[static_cast<std::size_t>(n)];
+      auto& r = out[static_cast<std::size_t>(n)];
+      r = rollout(*family[static_cast<std::size_t>(k)], obs_features, state_features, *c,
+                  seeds[static_cast<std::size_t>(n)], record);
+      r.member = k;
     } catch (...) {
       errors[static_cast<std::size_t>(n)] = std::current_exception();
     }

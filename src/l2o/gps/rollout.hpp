@@ -42,12 +42,19 @@ class RolloutTask {
   bool adaptive_state() const { return adaptive_state_; }
   // The true objective (mean loss over the cost examples) and its gradient.
   double true_objective(const Vec& x, Vec* grad) const;
+  // Celo's task augmentation: each trajectory's initial weight matrices are rescaled, each by its
+  // own 10^U(-r, r) drawn from the trajectory's initialisation seed (r = 0: off).
+  void set_init_rescale(double log10_range);
+  double init_rescale() const { return init_rescale_log10_; }
+  // The trajectory's initial parameters: the task's seeded initialisation, rescaled as above.
+  Vec initial_params(std::uint64_t init_seed) const;
 
  private:
   const MlpTask* task_;
   int batch_, horizon_;
   std::vector<Index> cost_set_;
   bool adaptive_state_ = false;
+  double init_rescale_log10_ = 0.0;
 };
 
 // What a controller sees at step t.
@@ -98,6 +105,7 @@ struct TrajectoryRecord {
   CurvatureData curvature;                  // (groups, T, 1)
   bool diverged = false;
   std::string divergence;
+  Index member = 0;                         // which task of the family it ran on (rollout_batch)
   // sum_{t=1..T} f(x_t); +inf if diverged.
   double meta_loss() const;
 };
@@ -108,6 +116,11 @@ TrajectoryRecord rollout(const RolloutTask& task, const FeatureConfig& obs_featu
 
 // N trajectories in parallel (OpenMP), seeds[n] and factory(n) for trajectory n.
 std::vector<TrajectoryRecord> rollout_batch(const RolloutTask& task, const FeatureConfig& obs_features,
+                                            const FeatureConfig& state_features, const ControllerFactory& factory,
+                                            const std::vector<TrajectorySeeds>& seeds, const RecordOptions& record);
+// The same over a family of tasks: trajectory n runs on family[member[n]] (and records member[n]).
+std::vector<TrajectoryRecord> rollout_batch(const std::vector<const RolloutTask*>& family,
+                                            const std::vector<Index>& member, const FeatureConfig& obs_features,
                                             const FeatureConfig& state_features, const ControllerFactory& factory,
                                             const std::vector<TrajectorySeeds>& seeds, const RecordOptions& record);
 
