@@ -437,6 +437,24 @@ TEST(PsdGpsTrainer, MirrorDescentSamplesPiAndKeepsLoweringItsMetaLoss) {
   EXPECT_LT(md.back(), *std::min_element(badmm.begin(), badmm.end()));
   EXPECT_GT(badmm.back(), *std::min_element(badmm.begin(), badmm.end()));  // BADMM's stall
 
+  // The hybrid: BADMM for the first 3 iterations (identical to the BADMM run), then MDGPS from
+  // the pi they left, sampling pi.
+  PsdMetaTrainConfig ch = c;
+  ch.gps.algorithm = GpsAlgorithm::Mdgps;
+  ch.gps.mdgps.badmm_iterations = 3;
+  ch.gps.sampling.iterations = 6;
+  PsdGpsTrainer hybrid(task, ch, 4);
+  hybrid.initialise();
+  std::cout << "  hybrid (3 badmm):";
+  while (!hybrid.finished()) {
+    const IterationReport r = hybrid.run_iteration();
+    std::cout << " " << r.pi_meta_loss;
+    EXPECT_EQ(r.sampled, r.iteration <= 3 ? "psi" : "pi") << "iteration " << r.iteration;
+    if (r.iteration <= 3) EXPECT_EQ(r.pi_meta_loss, badmm[static_cast<std::size_t>(r.iteration)]) << r.iteration;
+    for (const auto& g : r.groups) EXPECT_LE(g.kl_step, 1.2 * g.epsilon) << g.name << " iteration " << r.iteration;
+  }
+  std::cout << "\n";
+
   PsdMetaTrainConfig cm = c;
   cm.gps.algorithm = GpsAlgorithm::Mdgps;
   PsdGpsTrainer resumed(task, cm, 4);

@@ -156,8 +156,9 @@ void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
     if (!draws.empty() || config.distribution.rescale_log10 > 0) {
       std::string list = fmt::format("{} batch {}", s.spec.arch, config.batch);
       for (const auto& d : draws) list += fmt::format(", {} batch {}", d.arch_text(), d.batch);
-      fmt::print("  task family ({} nets): {}; initial weights rescaled by 10^U(-{}, {}) per tensor\n", family.size(),
-                 list, config.distribution.rescale_log10, config.distribution.rescale_log10);
+      const double r = config.distribution.rescale_log10;
+      fmt::print("  task family ({} nets): {}{}\n", family.size(), list,
+                 r > 0 ? fmt::format("; initial weights rescaled by 10^U(-{}, {}) per tensor", r, r) : "");
     }
     fmt::print("  GPS state: x, g, {}S1..S3 up to index {} ({} dims); checkpoint {}\n",
                config.adaptive_state ? "AdaGrad direction, " : "", config.state_upper,

@@ -177,6 +177,8 @@ const FieldTable<MD>& mdgps_fields() {
                   "epochs of the S-step regression (0: regression.epochs)"),
       boolean<MD>("residual_targets", &MD::residual_targets,
                   "S-step targets pi's mean plus psi's correction of its linearisation (false: psi's mean)"),
+      integer<MD>("badmm_iterations", &MD::badmm_iterations, nonnegative(),
+                  "first iterations run BADMM, the rest MDGPS from the pi they left"),
   };
   return t;
 }

@@ -151,6 +151,10 @@ struct MdgpsOptions {
   // mu_pi(s) + mu_psi(s) - mu_pibar(s), which leaves pi unchanged where psi equals pibar;
   // false: psi's mean mu_psi(s) (M&L16), which also pulls pi toward its own linearisation [ours].
   bool residual_targets = true;
+  // The first badmm_iterations iterations run BADMM (which exploits the teacher's psi, whose
+  // trust region is centred on the sampled psi), the rest on-policy MDGPS from the pi they left
+  // (step multipliers reset, pi's exploration variance from the current psi) [ours].
+  int badmm_iterations = 0;
 };
 
 // Sizes of one GPS iteration (used by the meta-trainer; collected here so one file holds them).

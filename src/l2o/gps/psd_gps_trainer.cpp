@@ -473,7 +473,9 @@ InitReport PsdGpsTrainer::initialise() {
 
 IterationReport PsdGpsTrainer::run_iteration() {
   if (!initialised_) throw Error("psd meta-train: initialise() before run_iteration()");
-  return config_.gps.algorithm == GpsAlgorithm::Mdgps ? run_mdgps_iteration() : run_badmm_iteration();
+  const bool mdgps =
+      config_.gps.algorithm == GpsAlgorithm::Mdgps && iteration_ >= config_.gps.mdgps.badmm_iterations;
+  return mdgps ? run_mdgps_iteration() : run_badmm_iteration();
 }
 
 IterationReport PsdGpsTrainer::run_badmm_iteration() {
@@ -623,6 +625,13 @@ IterationReport PsdGpsTrainer::run_mdgps_iteration() {
 
   // 1. Trajectories from pi with its exploration noise (from psi in the first iteration, when pi
   // has only been pre-trained onto psi and psi is the better-founded sampler).
+  if (it > 0 && it == md.badmm_iterations)  // the switch from BADMM: its step sizes and prediction do not carry over
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      GroupState& st = groups_[g];
+      st.has_model = false;
+      st.step_mult = config_.gps.step_size.init_step_mult;
+      st.pi_var = optimal_policy_covariance(psi_[g], st.duals.nu)(0, 0);
+    }
   const bool from_pi = md.on_policy && it > 0;
   rep.sampled = from_pi ? "pi" : "psi";
   std::vector<std::vector<double>> noise_var;  // per member and group, from the group's slot
