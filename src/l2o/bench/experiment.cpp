@@ -146,6 +146,7 @@ PanelResult run_panel(const PanelSpec& spec, const ProjectedDataset& data, const
   // Under MPI each rank runs the positions k of `order` with k % ranks == rank (so the learned
   // runs are spread too) on its own --jobs threads; the stored runs then go to every rank.
   auto run_positions = [&](const std::vector<std::size_t>& mine, std::vector<StoredRun>& got) {
+    const dist::LoopTimer timer;
     got.assign(mine.size(), StoredRun());
     parallel_for(
         mine.size(), settings.jobs,

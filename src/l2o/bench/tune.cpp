@@ -74,6 +74,7 @@ std::vector<TuneResult> tune_grid(const std::vector<TuneJob>& jobs, const TuneSe
   Progress bar("tune", static_cast<long>(cells.size()));
   // The cells `which` on this process's --jobs threads (under MPI: this rank's share).
   auto run_cells = [&](const std::vector<std::size_t>& which, std::vector<TrialOutcome>& got) {
+    const dist::LoopTimer timer;
     got.assign(which.size(), TrialOutcome());
     parallel_for(
         which.size(), settings.jobs,

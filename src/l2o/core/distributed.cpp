@@ -87,9 +87,11 @@ Session::Session(int* argc, char*** argv) {
 Session::~Session() {
   if (std::getenv("L2O_DIST_STATS")) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - g_start).count();
-    fmt::print(stderr, "l2o: rank {} of {}: wall {:.3f} s, communication {:.3f} s, sent {} B, received {} B, {} collectives\n",
-               g_rank, g_size, wall, g_stats.comm_seconds, g_stats.bytes_sent, g_stats.bytes_received,
-               g_stats.collectives);
+    fmt::print(stderr,
+               "l2o: rank {} of {}: wall {:.3f} s, distributed loops {:.3f} s, communication {:.3f} s, sent {} B, "
+               "received {} B, {} collectives\n",
+               g_rank, g_size, wall, g_stats.loop_seconds, g_stats.comm_seconds, g_stats.bytes_sent,
+               g_stats.bytes_received, g_stats.collectives);
   }
 #ifdef L2O_HAVE_MPI
   if (g_active) {
@@ -240,5 +242,10 @@ std::vector<std::string> exchange(
 }
 
 Stats stats() { return g_stats; }
+
+LoopTimer::LoopTimer() : t0_(std::chrono::steady_clock::now()) {}
+LoopTimer::~LoopTimer() {
+  g_stats.loop_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+}
 
 }  // namespace l2o::dist

@@ -8,6 +8,7 @@
 //
 // Built without MPI (-DL2O_MPI=OFF, or no MPI found), or run without mpirun, every function here
 // is the single-process case: rank 0 of 1, collectives that return their input.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -70,13 +71,29 @@ std::vector<std::string> exchange(
     std::size_t n, const std::function<void(const std::vector<std::size_t>& mine, std::vector<std::string>& out)>& run);
 
 // Counters of this process's communication, for docs/distributed.md's measurements: seconds
-// inside MPI calls (waiting for the slowest rank included), bytes sent and received, collectives.
+// inside MPI calls (waiting for the slowest rank included), bytes sent and received, collectives,
+// and the seconds spent running this rank's share of distributed loops (LoopTimer). With
+// $L2O_DIST_STATS set, each rank prints them on stderr at the end (Session's destructor).
 struct Stats {
+  double loop_seconds = 0.0;
   double comm_seconds = 0.0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
   long collectives = 0;
 };
 Stats stats();
+
+// Adds its lifetime to Stats::loop_seconds: wraps the part of a loop that is spread over ranks
+// (in a single process too, so that the split is measured alike).
+class LoopTimer {
+ public:
+  LoopTimer();
+  ~LoopTimer();
+  LoopTimer(const LoopTimer&) = delete;
+  LoopTimer& operator=(const LoopTimer&) = delete;
+
+ private:
+  std::chrono::steady_clock::time_point t0_;
+};
 
 }  // namespace l2o::dist

@@ -289,6 +289,7 @@ std::vector<TrajectoryRecord> rollout_batch(const std::vector<const RolloutTask*
       throw Error(fmt::format("rollout batch: member {} outside a family of {}", k, family.size()));
   // Runs the trajectories `which` (all of them in a single process) on this process's threads.
   auto run = [&](const std::vector<std::size_t>& which, std::vector<TrajectoryRecord>& out) {
+    const dist::LoopTimer timer;
     const Index M = static_cast<Index>(which.size());
     out.assign(which.size(), TrajectoryRecord());
     std::vector<std::exception_ptr> errors(which.size());

@@ -94,6 +94,7 @@ std::uint64_t L2LMetaTrainer::episode_seed(int epoch) const {
 
 double L2LMetaTrainer::validate(const L2LPolicy& policy) const {
   auto run_seed = [&](int i) {
+    const dist::LoopTimer timer;
     L2LOptimizer opt(policy);
     RunOptions run;
     run.iters = options_.horizon;
