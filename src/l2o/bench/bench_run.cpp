@@ -201,6 +201,14 @@ BenchOutcome run_bench(const BenchConfig& config) {
       } catch (const Error& e) {
         loaded.error = e.what();
       }
+      // Under MPI every rank must agree on which panels run (each panel is a collective step): a
+      // data set that some ranks can load and others cannot (a host without it) ends the job.
+      const std::vector<std::string> errors = dist::allgather(loaded.error);
+      for (std::size_t r = 0; r < errors.size(); ++r)
+        if (errors[r].empty() != loaded.error.empty())
+          for (std::size_t q = 0; q < errors.size(); ++q)
+            if (!errors[q].empty())
+              throw dist::CollectiveError(static_cast<int>(q), fmt::format("{} (other ranks loaded it)", errors[q]));
       cache[key] = loaded;
     }
     const LoadedData& loaded = cache[key];
