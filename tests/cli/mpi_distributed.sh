@@ -26,6 +26,7 @@ DATA=(--dataset "idx:$TMP/images,$TMP/labels" --arch 5-6-3 --data-dir "$TMP/data
   --quiet)
 write_tiny_psd_config "$TMP/config.json"
 PSD=(meta-train --method psd "${DATA[@]}" --samples 5 --coordinates 4 --config "$TMP/config.json" --iterations 3)
+MDGPS=("${PSD[@]}" --algorithm mdgps)
 L2L=(meta-train --method l2l "${DATA[@]}" --val-every 2 --val-seeds 4 --val-eval-every 1 --meta-lr 0.003 --unroll 4
   --epochs 4)
 
@@ -45,8 +46,9 @@ assert a == b
 PY
 }
 
-# Meta-training, both methods: one process against 3 ranks (policy and last checkpoint).
-for method in PSD L2L; do
+# Meta-training, both methods (PSD with BADMM and with MDGPS): one process against 3 ranks
+# (policy and last checkpoint).
+for method in PSD MDGPS L2L; do
   declare -n cmd=$method
   "$L2O" "${cmd[@]}" --out "$TMP/$method-1.json" || fail "$method: the single-process run failed"
   mpi 3 "$L2O" "${cmd[@]}" --out "$TMP/$method-3.json" 2>"$TMP/$method-3.err" \
