@@ -19,7 +19,8 @@ packages=(build-essential cmake ninja-build pkg-config libeigen3-dev libcli11-de
 if [ "$profile" = full ]; then
   packages+=(libgtest-dev libbenchmark-dev
     clang libclang-rt-14-dev libomp-dev  # the sanitized build and the fuzz targets (scripts/sanitize.sh)
-    pybind11-dev python3-dev python3-numpy python3-torch python3-pytest python3-matplotlib)  # the Python module
+    pybind11-dev python3-dev python3-numpy python3-torch python3-pytest python3-matplotlib  # the Python module
+    libopenmpi-dev openmpi-bin)  # several processes or machines (docs/distributed.md)
 fi
 missing=()
 for p in "${packages[@]}"; do

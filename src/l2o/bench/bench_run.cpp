@@ -13,6 +13,7 @@
 #include "l2o/bench/report.hpp"
 #include "l2o/bench/results_io.hpp"
 #include "l2o/core/atomic_file.hpp"
+#include "l2o/core/distributed.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/optim/registry.hpp"
 #include "l2o/task/mlp_task.hpp"
@@ -186,6 +187,7 @@ BenchOutcome run_bench(const BenchConfig& config) {
   const std::filesystem::path out(config.out_dir);
   const RunStore store((out / "runs").string(), "--out");
 
+  const bool root = dist::is_root();
   BenchOutcome outcome;
   std::map<std::pair<std::string, int>, LoadedData> cache;
   nlohmann::json panel_seconds = nlohmann::json::object();
@@ -199,6 +201,14 @@ BenchOutcome run_bench(const BenchConfig& config) {
       } catch (const Error& e) {
         loaded.error = e.what();
       }
+      // Under MPI every rank must agree on which panels run (each panel is a collective step): a
+      // data set that some ranks can load and others cannot (a host without it) ends the job.
+      const std::vector<std::string> errors = dist::allgather(loaded.error);
+      for (std::size_t r = 0; r < errors.size(); ++r)
+        if (errors[r].empty() != loaded.error.empty())
+          for (std::size_t q = 0; q < errors.size(); ++q)
+            if (!errors[q].empty())
+              throw dist::CollectiveError(static_cast<int>(q), fmt::format("{} (other ranks loaded it)", errors[q]));
       cache[key] = loaded;
     }
     const LoadedData& loaded = cache[key];
@@ -207,7 +217,7 @@ BenchOutcome run_bench(const BenchConfig& config) {
       missing.spec = spec;
       missing.missing = true;
       missing.missing_reason = loaded.error;
-      fmt::print(stderr, "{} {}: missing ({})\n", spec.experiment, spec.dataset, loaded.error);
+      if (root) fmt::print(stderr, "{} {}: missing ({})\n", spec.experiment, spec.dataset, loaded.error);
       outcome.panels.push_back(missing);
       if (config.tune_per_task) {
         missing.tuning = "per-task";
@@ -216,9 +226,9 @@ BenchOutcome run_bench(const BenchConfig& config) {
       continue;
     }
     PanelResult panel = run_panel(spec, *loaded.data, config.optimizers, config.settings, config.progress, store);
-    write_panel_csv((out / (panel.file_stem() + ".csv")).string(), panel);
+    if (root) write_panel_csv((out / (panel.file_stem() + ".csv")).string(), panel);
     panel_seconds[panel.file_stem()] = panel.wall_seconds;
-    fmt::print(stderr, "{} {} ({}): {} runs in {:.1f} s{}\n", spec.experiment, spec.dataset,
+    if (root) fmt::print(stderr, "{} {} ({}): {} runs in {:.1f} s{}\n", spec.experiment, spec.dataset,
                arch_to_string(panel.arch), panel.optimizers.size() * panel.seeds.size(), panel.wall_seconds,
                reused_note(panel.reused_runs));
     outcome.panels.push_back(std::move(panel));
@@ -228,25 +238,29 @@ BenchOutcome run_bench(const BenchConfig& config) {
       TuneSettings ts = config.tune;
       PanelResult per_task = run_panel_tuned_per_task(spec, *loaded.data, config.optimizers, config.settings, ts,
                                                       &tuned, config.progress, store);
-      write_panel_csv((out / (per_task.file_stem() + ".csv")).string(), per_task);
+      if (root) write_panel_csv((out / (per_task.file_stem() + ".csv")).string(), per_task);
       ts.iters = spec.iters;
       ts.batch = spec.batch;
       MlpConfig mc;
       mc.arch = per_task.arch;
-      write_text_file((out / (per_task.file_stem() + "_tuning.json")).string(),
+      if (root) write_text_file((out / (per_task.file_stem() + "_tuning.json")).string(),
                       nlohmann::json{{"settings", tune_settings_json(ts, panel_task_json(config, spec, mc))},
                                      {"optimizers", tune_results_json(tuned)}}
                               .dump(2) +
                           "\n");
       panel_seconds[per_task.file_stem()] = per_task.wall_seconds;
-      fmt::print(stderr, "{} {} tuned per task: {:.1f} s{}\n", spec.experiment, spec.dataset, per_task.wall_seconds,
+      if (root) fmt::print(stderr, "{} {} tuned per task: {:.1f} s{}\n", spec.experiment, spec.dataset, per_task.wall_seconds,
                  reused_note(per_task.reused_runs));
       outcome.panels.push_back(std::move(per_task));
     }
   }
 
-  if (store.reused() > 0)
-    fmt::print(stderr, "resumed: {} finished runs reused from {}\n", store.reused(), store.dir());
+  const long reused = dist::sum(store.reused());  // every rank's (a collective call)
+  if (!root) {  // rank 0 alone writes the plots, summary and report (docs/distributed.md)
+    outcome.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return outcome;
+  }
+  if (reused > 0) fmt::print(stderr, "resumed: {} finished runs reused from {}\n", reused, store.dir());
   const nlohmann::json settings = settings_json(config);
   ReportInfo info;
   info.command = config.command;

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "l2o/bench/parallel.hpp"
+#include "l2o/core/distributed.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/core/progress.hpp"
 #include "l2o/optim/train_loop.hpp"
@@ -142,33 +143,58 @@ PanelResult run_panel(const PanelSpec& spec, const ProjectedDataset& data, const
   });
   const std::size_t total = order.size();
   const std::size_t jobs = static_cast<std::size_t>(std::max(1, settings.jobs));
-  parallel_for(
-      total, settings.jobs,
-      [&](std::size_t k) {
-        const std::size_t i = order[k];
-        const std::size_t o = i / n_seeds, s = i % n_seeds;
-        // Once fewer runs remain than jobs, the spare cores go inside the run (the PSD step's
-        // column blocks; bit-identical for any thread count).
-        OptimizerSpec ospec = optimizers[o].spec;
-        const std::size_t remaining = total - k;
-        if (remaining < jobs) ospec.threads = std::max(ospec.threads, static_cast<int>(jobs / remaining));
-        RunOptions ro;
-        ro.iters = spec.iters;
-        ro.batch = spec.batch;
-        ro.seed = panel.seeds[s];
-        ro.eval_every = settings.eval_every;
-        const nlohmann::json key = store.enabled() ? run_key(task_fingerprint, optimizer_keys[o], ro) : nlohmann::json();
-        const StoredRun r = run_or_reuse(task, ospec, key, ro, store);
-        RunCurve curve = r.curve;
-        mark_blow_up(curve, settings.divergence_factor);
-        if (!curve.diverged) panel.optimizers[o].test_accuracy[s] = r.test_accuracy;
-        panel.optimizers[o].runs[s] = std::move(curve);
-      },
-      [&](std::size_t done) {
-        if (progress) bar.update(static_cast<long>(done));
-      });
+  // Under MPI each rank runs the positions k of `order` with k % ranks == rank (so the learned
+  // runs are spread too) on its own --jobs threads; the stored runs then go to every rank.
+  auto run_positions = [&](const std::vector<std::size_t>& mine, std::vector<StoredRun>& got) {
+    const dist::LoopTimer timer;
+    got.assign(mine.size(), StoredRun());
+    parallel_for(
+        mine.size(), settings.jobs,
+        [&](std::size_t m) {
+          const std::size_t i = order[mine[m]];
+          const std::size_t o = i / n_seeds, s = i % n_seeds;
+          // Once fewer runs remain than jobs, the spare cores go inside the run (the PSD step's
+          // column blocks; bit-identical for any thread count).
+          OptimizerSpec ospec = optimizers[o].spec;
+          const std::size_t remaining = mine.size() - m;
+          if (remaining < jobs) ospec.threads = std::max(ospec.threads, static_cast<int>(jobs / remaining));
+          RunOptions ro;
+          ro.iters = spec.iters;
+          ro.batch = spec.batch;
+          ro.seed = panel.seeds[s];
+          ro.eval_every = settings.eval_every;
+          const nlohmann::json key =
+              store.enabled() ? run_key(task_fingerprint, optimizer_keys[o], ro) : nlohmann::json();
+          got[m] = run_or_reuse(task, ospec, key, ro, store);
+        },
+        [&](std::size_t done) {
+          if (progress) bar.update(static_cast<long>(done));
+        });
+  };
+  std::vector<StoredRun> runs;
+  if (dist::size() == 1) {
+    std::vector<std::size_t> all(total);
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    run_positions(all, runs);
+  } else {
+    const std::vector<std::string> bytes =
+        dist::exchange(total, [&](const std::vector<std::size_t>& mine, std::vector<std::string>& out) {
+          std::vector<StoredRun> got;
+          run_positions(mine, got);
+          for (const StoredRun& r : got) out.push_back(encode_stored_run(r));
+        });
+    for (const std::string& b : bytes) runs.push_back(decode_stored_run(b));
+  }
+  for (std::size_t k = 0; k < total; ++k) {
+    const std::size_t i = order[k];
+    const std::size_t o = i / n_seeds, s = i % n_seeds;
+    RunCurve curve = runs[k].curve;
+    mark_blow_up(curve, settings.divergence_factor);
+    if (!curve.diverged) panel.optimizers[o].test_accuracy[s] = runs[k].test_accuracy;
+    panel.optimizers[o].runs[s] = std::move(curve);
+  }
   bar.finish();
-  panel.reused_runs = store.reused() - reused_before;
+  panel.reused_runs = dist::sum(store.reused() - reused_before);
   summarize_panel(panel, settings.reference);
   panel.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return panel;

@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "l2o/core/atomic_file.hpp"
+#include "l2o/core/byte_buffer.hpp"
+#include "l2o/core/distributed.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/core/kill_point.hpp"
 #include "l2o/nn/sha256.hpp"
@@ -45,10 +47,14 @@ std::string file_sha256(const std::string& path) {
 RunStore::RunStore(std::string dir, std::string what) : dir_(std::move(dir)), what_(std::move(what)) {
   check_output_dir(dir_, what_, kMinFreeOutputBytes);
   // The temporary files of writes that a kill interrupted: never complete runs, so never needed.
+  // Under MPI rank 0 removes them before any rank starts a run (a later rank must not remove an
+  // earlier one's write in flight).
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec))
-    if (entry.path().filename().string().find(".json.tmp") != std::string::npos)
-      std::filesystem::remove(entry.path(), ec);
+  if (dist::is_root())
+    for (const auto& entry : std::filesystem::directory_iterator(dir_, ec))
+      if (entry.path().filename().string().find(".json.tmp") != std::string::npos)
+        std::filesystem::remove(entry.path(), ec);
+  dist::barrier();
 }
 
 std::string RunStore::path_of(const nlohmann::json& key) const {
@@ -126,6 +132,29 @@ StoredRun stored_run_from_json(const nlohmann::json& j, const std::string& sourc
   run.curve.diverged_iter = j.at("diverged_iter").get<int>();
   run.curve.divergence = j.at("divergence").get<std::string>();
   run.test_accuracy = number_from(j.at("test_accuracy"), source);
+  return run;
+}
+std::string encode_stored_run(const StoredRun& run) {
+  ByteWriter w;
+  w.put_vector(run.curve.iters);
+  w.put_vector(run.curve.objective);
+  w.put_bool(run.curve.diverged);
+  w.put<std::int32_t>(run.curve.diverged_iter);
+  w.put_string(run.curve.divergence);
+  w.put<double>(run.test_accuracy);
+  return w.take();
+}
+
+StoredRun decode_stored_run(const std::string& bytes) {
+  ByteReader r(bytes, "stored run");
+  StoredRun run;
+  run.curve.iters = r.get_vector<int>();
+  run.curve.objective = r.get_vector<double>();
+  run.curve.diverged = r.get_bool();
+  run.curve.diverged_iter = r.get<std::int32_t>();
+  run.curve.divergence = r.get_string();
+  run.test_accuracy = r.get<double>();
+  r.expect_end();
   return run;
 }
 }  // namespace l2o

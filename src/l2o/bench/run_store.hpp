@@ -31,6 +31,7 @@ class RunStore {
   // A disabled store: finds nothing, keeps nothing.
   RunStore() = default;
   // Keeps runs in `dir` (created if needed; l2o::Error naming `what` if it cannot be written).
+  // Under MPI a collective call (every rank constructs its store).
   RunStore(std::string dir, std::string what);
 
   bool enabled() const { return !dir_.empty(); }
@@ -68,6 +69,11 @@ nlohmann::json run_key(const std::string& task_fingerprint, const nlohmann::json
 // result in the store before returning it.
 StoredRun run_or_reuse(const MlpTask& task, const OptimizerSpec& spec, const nlohmann::json& key,
                        const RunOptions& options, const RunStore& store);
+
+// A run as bytes and back (core/byte_buffer.hpp), bit-exact: what the ranks of a distributed
+// bench or tune exchange. decode_stored_run throws l2o::Error on malformed bytes.
+std::string encode_stored_run(const StoredRun& run);
+StoredRun decode_stored_run(const std::string& bytes);
 
 // A run's curve as JSON and back (non-finite numbers, which JSON lacks, as strings).
 nlohmann::json stored_run_json(const StoredRun& run);

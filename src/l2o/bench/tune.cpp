@@ -7,11 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <numeric>
 
 #include "l2o/bench/curve_stats.hpp"
 #include "l2o/bench/optimizer_factory.hpp"
 #include "l2o/bench/parallel.hpp"
 #include "l2o/core/atomic_file.hpp"
+#include "l2o/core/byte_buffer.hpp"
+#include "l2o/core/distributed.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/core/progress.hpp"
 #include "l2o/optim/train_loop.hpp"
@@ -69,16 +72,46 @@ std::vector<TuneResult> tune_grid(const std::vector<TuneJob>& jobs, const TuneSe
   }
   std::vector<TrialOutcome> outcomes(cells.size());
   Progress bar("tune", static_cast<long>(cells.size()));
-  parallel_for(
-      cells.size(), settings.jobs,
-      [&](std::size_t i) {
-        const Cell& c = cells[i];
-        outcomes[i] = trial(jobs[c.job].optimizer, jobs[c.job].grid[c.point],
-                            settings.first_seed + static_cast<std::uint64_t>(c.seed_index));
-      },
-      [&](std::size_t done) {
-        if (progress) bar.update(static_cast<long>(done), fmt::format("{} runs", done));
-      });
+  // The cells `which` on this process's --jobs threads (under MPI: this rank's share).
+  auto run_cells = [&](const std::vector<std::size_t>& which, std::vector<TrialOutcome>& got) {
+    const dist::LoopTimer timer;
+    got.assign(which.size(), TrialOutcome());
+    parallel_for(
+        which.size(), settings.jobs,
+        [&](std::size_t m) {
+          const Cell& c = cells[which[m]];
+          got[m] = trial(jobs[c.job].optimizer, jobs[c.job].grid[c.point],
+                         settings.first_seed + static_cast<std::uint64_t>(c.seed_index));
+        },
+        [&](std::size_t done) {
+          if (progress) bar.update(static_cast<long>(done), fmt::format("{} runs", done));
+        });
+  };
+  if (dist::size() == 1) {
+    std::vector<std::size_t> all(cells.size());
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    run_cells(all, outcomes);
+  } else {
+    const std::vector<std::string> bytes =
+        dist::exchange(cells.size(), [&](const std::vector<std::size_t>& mine, std::vector<std::string>& out) {
+          std::vector<TrialOutcome> got;
+          run_cells(mine, got);
+          for (const TrialOutcome& t : got) {
+            ByteWriter w;
+            w.put<double>(t.meta_loss);
+            w.put_bool(t.diverged);
+            w.put_string(t.divergence);
+            out.push_back(w.take());
+          }
+        });
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      ByteReader r(bytes[i], "tuning run");
+      outcomes[i].meta_loss = r.get<double>();
+      outcomes[i].diverged = r.get_bool();
+      outcomes[i].divergence = r.get_string();
+      r.expect_end();
+    }
+  }
   bar.finish();
 
   for (std::size_t i = 0; i < cells.size(); ++i) {

@@ -19,6 +19,7 @@
 #include "l2o/cli/common_options.hpp"
 #include "l2o/cli/meta_train_psd.hpp"
 #include "l2o/core/atomic_file.hpp"
+#include "l2o/core/distributed.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/l2l/meta_trainer.hpp"
 #include "l2o/nn/checkpoint_file.hpp"
@@ -195,7 +196,7 @@ void run_l2l(const MetaTrainFlags& f, const L2LFlags& lf, const std::string& com
   const int first_epoch = trainer.epochs_done();
   while (!trainer.finished()) {
     const L2LEpochReport r = trainer.run_epoch();
-    write_checkpoint_file(checkpoint_path, trainer.checkpoint());
+    if (dist::is_root()) write_checkpoint_file(checkpoint_path, trainer.checkpoint());
     if (f.quiet) continue;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const int done = trainer.epochs_done() - first_epoch;
@@ -220,7 +221,7 @@ void run_l2l(const MetaTrainFlags& f, const L2LFlags& lf, const std::string& com
                 {"epochs_trained", trainer.epochs_done()},
                 {"best_epoch", trainer.best_epoch()},
                 {"best_validation", encode_number(trainer.best_validation())}};
-  trainer.best_policy().save(f.out, prov);
+  if (dist::is_root()) trainer.best_policy().save(f.out, prov);  // rank 0 writes (docs/distributed.md)
   if (!f.quiet)
     fmt::print("wrote {} (the policy of epoch {}, validation meta-loss {:.4f}); checkpoint {}\n", f.out,
                trainer.best_epoch(), trainer.best_validation(), checkpoint_path);

@@ -12,6 +12,7 @@
 #include "l2o/cli/commands.hpp"
 #include "l2o/cli/common_options.hpp"
 #include "l2o/core/atomic_file.hpp"
+#include "l2o/core/distributed.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/optim/registry.hpp"
 #include "l2o/task/task_spec.hpp"
@@ -58,8 +59,9 @@ void run_tune(const TuneFlags& f, const std::string& command) {
                s.first_seed, points, points * static_cast<std::size_t>(s.seeds), s.jobs);
   }
   const std::vector<TuneResult> results = tune_on_task(task, f.optimizers, s, !f.quiet, store);
-  if (store.reused() > 0 && !f.quiet)
-    fmt::print("resumed: {} finished runs reused from {}\n", store.reused(), store.dir());
+  const long reused = dist::sum(store.reused());  // every rank's (a collective call)
+  if (reused > 0 && !f.quiet) fmt::print("resumed: {} finished runs reused from {}\n", reused, store.dir());
+  if (!dist::is_root()) return;  // rank 0 writes and reports (docs/distributed.md)
   write_tuned_file(f.out, results, tune_settings_json(s, to_json(spec)), command);
   if (f.quiet) return;
   fmt::print("  {:<10} {:<36} {:>14} {:>9}\n", "optimizer", "chosen hyper-parameters", "meta-loss", "diverged");

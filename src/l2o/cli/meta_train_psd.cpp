@@ -12,6 +12,7 @@
 #endif
 
 #include "l2o/core/atomic_file.hpp"
+#include "l2o/core/distributed.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/core/rng.hpp"
 #include "l2o/gps/task_distribution.hpp"
@@ -116,7 +117,7 @@ void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
 #endif
   const gps::PsdMetaTrainConfig config = resolve_config(s, f);
   if (!f.write_config.empty()) {
-    write_json_atomically(f.write_config, config.to_json());
+    if (dist::is_root()) write_json_atomically(f.write_config, config.to_json());
     if (!s.quiet) fmt::print("wrote {}\n", f.write_config);
     return;
   }
@@ -171,7 +172,7 @@ void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
     if (!s.quiet) fmt::print("  resumed from {} after iteration {}\n", s.resume, trainer.iterations_done());
   } else {
     const gps::InitReport r = trainer.initialise();
-    write_checkpoint_file(checkpoint_path, trainer.checkpoint());
+    if (dist::is_root()) write_checkpoint_file(checkpoint_path, trainer.checkpoint());
     if (!s.quiet) {
       fmt::print("init: teacher {} {} ({}), meta-loss {:.3f}; psi (mean) {:.3f}; pi pre-trained {:.3f}; "
                  "step scale {:.3g}; {}\n",
@@ -185,7 +186,7 @@ void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
   while (!trainer.finished()) {
     try {
       const gps::IterationReport r = trainer.run_iteration();
-      write_checkpoint_file(checkpoint_path, trainer.checkpoint());
+      if (dist::is_root()) write_checkpoint_file(checkpoint_path, trainer.checkpoint());
       if (!s.quiet) print_iteration(r, total, elapsed());
     } catch (const Error& e) {
       failure = e.what();
@@ -212,7 +213,7 @@ void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
   if (!failure.empty()) prov.extra["stopped"] = failure;
   const PsdPolicy best = trainer.best_policy();
   if (!best.params().allFinite()) throw Error("psd meta-train: the best policy is not finite; nothing written");
-  best.save(s.out, prov);
+  if (dist::is_root()) best.save(s.out, prov);  // rank 0 writes (docs/distributed.md)
   if (!s.quiet)
     fmt::print("wrote {} (pi of iteration {}, meta-loss {:.4f} on the meta-training evaluation seeds); checkpoint {}\n",
                s.out, trainer.best_iteration(), trainer.best_meta_loss(), checkpoint_path);

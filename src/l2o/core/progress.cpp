@@ -1,5 +1,7 @@
 #include "l2o/core/progress.hpp"
 
+#include "l2o/core/distributed.hpp"
+
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -8,7 +10,9 @@
 
 namespace l2o {
 
-bool Progress::enabled() { return isatty(STDERR_FILENO) && std::getenv("L2O_NO_PROGRESS") == nullptr; }
+bool Progress::enabled() {
+  return dist::is_root() && isatty(STDERR_FILENO) && std::getenv("L2O_NO_PROGRESS") == nullptr;
+}
 
 Progress::Progress(std::string label, long total)
     : label_(std::move(label)), total_(total), active_(enabled()),

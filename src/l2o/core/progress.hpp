@@ -12,7 +12,7 @@ class Progress {
   // Marks `done` units finished; `status` is appended (e.g. "objective 0.53").
   void update(long done, const std::string& status = "");
   void finish();
-  static bool enabled();  // true when stderr is a terminal and L2O_NO_PROGRESS is unset
+  static bool enabled();  // true on rank 0 (core/distributed.hpp) when stderr is a terminal and L2O_NO_PROGRESS is unset
 
  private:
   std::string label_;

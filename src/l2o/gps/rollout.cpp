@@ -8,7 +8,10 @@
 #include <limits>
 #include <numeric>
 
+#include "l2o/core/byte_buffer.hpp"
+#include "l2o/core/distributed.hpp"
 #include "l2o/core/error.hpp"
+#include "l2o/core/kill_point.hpp"
 #include "l2o/core/rng.hpp"
 
 namespace l2o::gps {
@@ -93,6 +96,82 @@ std::vector<TrajectorySeeds> batch_seeds(std::uint64_t seed, const std::string& 
   std::vector<TrajectorySeeds> s;
   for (Index n = 0; n < count; ++n) s.push_back(trajectory_seeds(seed, batch, n));
   return s;
+}
+
+namespace {
+
+constexpr std::uint32_t kTrajectoryMagic = 0x6c326f54;  // "To2l": a record, format 1
+
+void put_mats(ByteWriter& w, const std::vector<Mat>& v) {
+  w.put<std::uint64_t>(v.size());
+  for (const Mat& m : v) w.put_mat(m);
+}
+void put_mat_lists(ByteWriter& w, const std::vector<std::vector<Mat>>& v) {
+  w.put<std::uint64_t>(v.size());
+  for (const auto& x : v) put_mats(w, x);
+}
+std::size_t count(ByteReader& r) {
+  const auto n = r.get<std::uint64_t>();
+  if (n > (std::uint64_t{1} << 32)) throw Error("trajectory record: an implausible count");
+  return static_cast<std::size_t>(n);
+}
+std::vector<Mat> get_mats(ByteReader& r) {
+  std::vector<Mat> v(count(r));
+  for (Mat& m : v) m = r.get_mat();
+  return v;
+}
+std::vector<std::vector<Mat>> get_mat_lists(ByteReader& r) {
+  std::vector<std::vector<Mat>> v(count(r));
+  for (auto& x : v) x = get_mats(r);
+  return v;
+}
+
+}  // namespace
+
+std::string encode_trajectory(const TrajectoryRecord& r) {
+  ByteWriter w;
+  w.put<std::uint32_t>(kTrajectoryMagic);
+  w.put<std::uint64_t>(r.coords.size());
+  for (const auto& c : r.coords) {
+    w.put<std::uint64_t>(c.size());
+    for (Index j : c) w.put<std::int64_t>(j);
+  }
+  put_mat_lists(w, r.states);
+  put_mat_lists(w, r.actions);
+  put_mat_lists(w, r.obs);
+  w.put_vector(r.objective);
+  w.put_mat(r.curvature.objective_change);
+  put_mats(w, r.curvature.grad_dot_step);
+  put_mats(w, r.curvature.half_step_sq);
+  put_mats(w, r.curvature.secant);
+  w.put_bool(r.diverged);
+  w.put_string(r.divergence);
+  w.put<std::int64_t>(r.member);
+  return w.take();
+}
+
+TrajectoryRecord decode_trajectory(const std::string& bytes) {
+  ByteReader rd(bytes, "trajectory record");
+  if (rd.get<std::uint32_t>() != kTrajectoryMagic) throw Error("trajectory record: not a trajectory record");
+  TrajectoryRecord r;
+  r.coords.resize(count(rd));
+  for (auto& c : r.coords) {
+    c.resize(count(rd));
+    for (Index& j : c) j = rd.get<std::int64_t>();
+  }
+  r.states = get_mat_lists(rd);
+  r.actions = get_mat_lists(rd);
+  r.obs = get_mat_lists(rd);
+  r.objective = rd.get_vector<double>();
+  r.curvature.objective_change = rd.get_mat();
+  r.curvature.grad_dot_step = get_mats(rd);
+  r.curvature.half_step_sq = get_mats(rd);
+  r.curvature.secant = get_mats(rd);
+  r.diverged = rd.get_bool();
+  r.divergence = rd.get_string();
+  r.member = rd.get<std::int64_t>();
+  rd.expect_end();
+  return r;
 }
 
 namespace {
@@ -208,23 +287,46 @@ std::vector<TrajectoryRecord> rollout_batch(const std::vector<const RolloutTask*
   for (Index k : member)
     if (k < 0 || k >= static_cast<Index>(family.size()))
       throw Error(fmt::format("rollout batch: member {} outside a family of {}", k, family.size()));
-  std::vector<TrajectoryRecord> out(static_cast<std::size_t>(N));
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(N));
+  // Runs the trajectories `which` (all of them in a single process) on this process's threads.
+  auto run = [&](const std::vector<std::size_t>& which, std::vector<TrajectoryRecord>& out) {
+    const dist::LoopTimer timer;
+    const Index M = static_cast<Index>(which.size());
+    out.assign(which.size(), TrajectoryRecord());
+    std::vector<std::exception_ptr> errors(which.size());
 #pragma omp parallel for schedule(dynamic, 1)
-  for (Index n = 0; n < N; ++n) {
-    try {
-      auto c = factory(n);
-      const Index k = member[static_cast<std::size_t>(n)];
-      auto& r = out[static_cast<std::size_t>(n)];
-      r = rollout(*family[static_cast<std::size_t>(k)], obs_features, state_features, *c,
-                  seeds[static_cast<std::size_t>(n)], record);
-      r.member = k;
-    } catch (...) {
-      errors[static_cast<std::size_t>(n)] = std::current_exception();
+    for (Index i = 0; i < M; ++i) {
+      try {
+        const auto n = which[static_cast<std::size_t>(i)];
+        auto c = factory(static_cast<Index>(n));
+        const Index k = member[n];
+        auto& r = out[static_cast<std::size_t>(i)];
+        r = rollout(*family[static_cast<std::size_t>(k)], obs_features, state_features, *c, seeds[n], record);
+        r.member = k;
+        kill_point("trajectory");
+      } catch (...) {
+        errors[static_cast<std::size_t>(i)] = std::current_exception();
+      }
     }
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+  };
+  if (dist::size() == 1) {
+    std::vector<std::size_t> all(static_cast<std::size_t>(N));
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    std::vector<TrajectoryRecord> out;
+    run(all, out);
+    return out;
   }
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  // Each rank its share, then every record to every rank (the fits that follow run on each).
+  const std::vector<std::string> bytes =
+      dist::exchange(static_cast<std::size_t>(N), [&](const std::vector<std::size_t>& mine, std::vector<std::string>& enc) {
+        std::vector<TrajectoryRecord> recs;
+        run(mine, recs);
+        for (const auto& r : recs) enc.push_back(encode_trajectory(r));
+      });
+  std::vector<TrajectoryRecord> out;
+  out.reserve(bytes.size());
+  for (const std::string& b : bytes) out.push_back(decode_trajectory(b));
   return out;
 }
 

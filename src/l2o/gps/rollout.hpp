@@ -9,8 +9,9 @@
 // s_j = [x_j, g_j, n_j, Phi_j] where n_j = ghat_j / (sqrt(sum_{tau<=t} ghat_{j,tau}^2) + 1e-10) is
 // the AdaGrad direction of the minibatch gradients ghat (docs/gps.md, "The per-coordinate state"); for a seeded subsample of each group's coordinates the rollout records s_t (t = 0..T),
 // a_t and Psi_t, and for every step the sums the curvature fit needs (CurvatureData, over ALL
-// coordinates). rollout_batch runs N trajectories in parallel (OpenMP); each has its own seeds
-// and writes only its own slot, so the result does not depend on the thread count.
+// coordinates). rollout_batch runs N trajectories in parallel (OpenMP, and over MPI ranks); each
+// has its own seeds and writes only its own slot, so the result does not depend on the thread or
+// rank count.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -110,11 +111,19 @@ struct TrajectoryRecord {
   double meta_loss() const;
 };
 
+// A record as bytes and back (core/byte_buffer.hpp), bit-exact: what the ranks of a distributed
+// rollout_batch exchange. decode_trajectory throws l2o::Error on malformed bytes.
+std::string encode_trajectory(const TrajectoryRecord& r);
+TrajectoryRecord decode_trajectory(const std::string& bytes);
+
 // One trajectory of `horizon` steps.
 TrajectoryRecord rollout(const RolloutTask& task, const FeatureConfig& obs_features, const FeatureConfig& state_features,
                          Controller& controller, const TrajectorySeeds& seeds, const RecordOptions& record);
 
-// N trajectories in parallel (OpenMP), seeds[n] and factory(n) for trajectory n.
+// N trajectories in parallel (OpenMP), seeds[n] and factory(n) for trajectory n. Under MPI
+// (core/distributed.hpp) each rank runs its share of the trajectories and the ranks exchange the
+// records, so every rank returns all N, identical to a single process's (a collective call: every
+// rank must make it).
 std::vector<TrajectoryRecord> rollout_batch(const RolloutTask& task, const FeatureConfig& obs_features,
                                             const FeatureConfig& state_features, const ControllerFactory& factory,
                                             const std::vector<TrajectorySeeds>& seeds, const RecordOptions& record);

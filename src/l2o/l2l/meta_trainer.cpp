@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "l2o/core/atomic_file.hpp"
+#include "l2o/core/byte_buffer.hpp"
+#include "l2o/core/distributed.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/core/rng.hpp"
 #include "l2o/l2l/l2l_optimizer.hpp"
@@ -91,8 +93,8 @@ std::uint64_t L2LMetaTrainer::episode_seed(int epoch) const {
 }
 
 double L2LMetaTrainer::validate(const L2LPolicy& policy) const {
-  double sum = 0.0;
-  for (int i = 0; i < options_.val_seeds; ++i) {
+  auto run_seed = [&](int i) {
+    const dist::LoopTimer timer;
     L2LOptimizer opt(policy);
     RunOptions run;
     run.iters = options_.horizon;
@@ -100,8 +102,33 @@ double L2LMetaTrainer::validate(const L2LPolicy& policy) const {
     run.seed = options_.val_seed_first + static_cast<std::uint64_t>(i);
     run.eval_every = options_.val_eval_every;
     const RunResult r = run_optimizer(task_, opt, run);
-    if (r.diverged) return std::numeric_limits<double>::infinity();
-    sum += r.meta_loss();
+    return r.diverged ? std::numeric_limits<double>::infinity() : r.meta_loss();
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  double sum = 0.0;
+  if (dist::size() == 1) {
+    for (int i = 0; i < options_.val_seeds; ++i) {
+      const double v = run_seed(i);
+      if (v == inf) return inf;  // a diverged run: no need to run the others
+      sum += v;
+    }
+    return sum / options_.val_seeds;
+  }
+  // Under MPI the validation runs are spread over the ranks (the episodes are not: each segment's
+  // update feeds the next); their meta-losses are summed in seed order, as above.
+  const std::vector<std::string> got = dist::exchange(
+      static_cast<std::size_t>(options_.val_seeds), [&](const std::vector<std::size_t>& mine, std::vector<std::string>& out) {
+        for (std::size_t i : mine) {
+          ByteWriter w;
+          w.put<double>(run_seed(static_cast<int>(i)));
+          out.push_back(w.take());
+        }
+      });
+  for (const std::string& b : got) {
+    ByteReader r(b, "l2l validation");
+    const double v = r.get<double>();
+    if (v == inf) return inf;
+    sum += v;
   }
   return sum / options_.val_seeds;
 }
