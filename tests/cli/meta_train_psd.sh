@@ -43,3 +43,21 @@ for p in full resumed; do
 done
 cmp -s "$TMP/full.cut" "$TMP/resumed.cut" || fail "resumed policy differs from the uninterrupted one"
 echo "ok"
+
+# --algorithm and --distribution: bad values are named; a tiny MDGPS run over a family of three
+# nets prints the family and samples pi after the first iteration.
+expect_error "--algorithm" meta-train --method psd "${DATA[@]}" "${PSD[@]}" --algorithm ppo --out "$TMP/x.json"
+echo '{"hidden_layers": [1, 3]}' >"$TMP/bad-dist.json"
+expect_error "distribution.hidden_layers" meta-train --method psd "${DATA[@]}" "${PSD[@]}" --iterations 1 \
+  --distribution "$TMP/bad-dist.json" --out "$TMP/x.json"
+expect_error "no-such-dist.json" meta-train --method psd "${DATA[@]}" "${PSD[@]}" --iterations 1 \
+  --distribution "$TMP/no-such-dist.json" --out "$TMP/x.json"
+echo '{"tasks": 2, "projection_widths": [4, 5], "hidden_widths": [3, 6], "batches": [4, 8], "rescale_log10": 0.2}' \
+  >"$TMP/dist.json"
+"$L2O" meta-train --method psd "${DATA[@]}" --samples 4 --coordinates 4 --config "$TMP/config.json" --iterations 2 \
+  --algorithm mdgps --distribution "$TMP/dist.json" --out "$TMP/multi.json" >"$TMP/multi.log" \
+  || fail "MDGPS run over a task family failed"
+grep -q 'Convolutional GPS, mdgps' "$TMP/multi.log" || fail "the log does not name the algorithm"
+grep -q 'task family (3 nets): 5-6-3 batch 8' "$TMP/multi.log" || fail "the log does not list the task family"
+grep -q 'meta-loss sampled pi' "$TMP/multi.log" || fail "the second MDGPS iteration did not sample pi"
+grep -q '"algorithm": *"mdgps"' "$TMP/multi.json" || fail "the policy's provenance lacks the algorithm"

@@ -47,8 +47,7 @@ void add_psd_flags(CLI::App* cmd, PsdFlags& f) {
                       "init.tuned_path, configs/tuned.json)"));
   add(cmd->add_option("--algorithm", f.algorithm,
                       "GPS variant: badmm (LM17) or mdgps (on-policy mirror descent); default: the config's "
-                      "gps.algorithm, badmm")
-          ->check(CLI::IsMember({"badmm", "mdgps"})));
+                      "gps.algorithm, badmm"));
   add(cmd->add_option("--config", f.config, "JSON file with GPS and meta-training settings (docs/meta-training.md)"));
   add(cmd->add_option("--distribution", f.distribution,
                       "JSON file with a meta-training task distribution (replaces the config's \"distribution\"; "
@@ -79,7 +78,11 @@ gps::PsdMetaTrainConfig resolve_config(const MetaTrainShared& s, const PsdFlags&
   if (f.samples > 0) c.gps.sampling.trajectories = f.samples;
   if (f.coordinates > 0) c.gps.sampling.coordinates_per_group = f.coordinates;
   if (f.cost_examples >= 0) c.cost_examples = f.cost_examples;
-  if (!f.algorithm.empty()) c.gps.algorithm = gps::parse_gps_algorithm(f.algorithm);
+  if (!f.algorithm.empty()) {
+    if (f.algorithm != "badmm" && f.algorithm != "mdgps")
+      throw Error(fmt::format("--algorithm: '{}' is not one of badmm, mdgps", f.algorithm));
+    c.gps.algorithm = gps::parse_gps_algorithm(f.algorithm);
+  }
   if (!f.distribution.empty()) {
     try {
       c.distribution = gps::TaskDistribution::from_json(read_json_file(f.distribution, "--distribution"),
