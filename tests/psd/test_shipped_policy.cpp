@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "l2o/nn/policy_file.hpp"
 #include "l2o/optim/train_loop.hpp"
 #include "l2o/psd/psd_optimizer.hpp"
 #include "support/mnist_task.hpp"
@@ -37,6 +38,36 @@ TEST(ShippedPsdPolicy, IsStandardisedAndTrainsTheMetaTrainingTaskLikeTheBestBase
   // 0.280, the previous policy 195.0 / 0.33.
   EXPECT_LT(r.meta_loss(), 170.0);
   EXPECT_LT(r.final_objective(), 0.30) << "initial " << r.trace.front().objective;
+}
+
+}  // namespace
+}  // namespace l2o
+
+namespace l2o {
+namespace {
+
+// The second shipped policy, meta-trained over a family of MNIST nets (docs/meta-training.md):
+// width-aware steps at power 0.5 relative to 48-48, its provenance names the distribution, and it
+// trains the 48-48-10 task at batch 10 (where it was selected) without diverging.
+TEST(ShippedPsdPolicy, TheFamilyPolicyHasHalfPowerWidthStepsAndTrainsAtBatch10) {
+  const std::string path = std::string(L2O_SOURCE_DIR) + "/policies/psd-mnist-multi.json";
+  if (!fs::exists(path)) GTEST_SKIP() << path << " not present";
+  const PsdPolicy policy = PsdPolicy::load(path);
+  const StepScaling& s = policy.config().arch.step_scaling;
+  EXPECT_EQ(s.rule, StepScaling::Rule::FanIn);
+  EXPECT_EQ(s.power, 0.5);
+  EXPECT_EQ(s.reference_hidden_fan_in, 48.0);
+  EXPECT_EQ(load_policy_file(path).provenance.extra.at("config").at("distribution").at("tasks"), 5);
+  auto task = test_support::mnist_task_if_present();
+  if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
+  OptimizerPtr opt = make_psd(path);
+  RunOptions run;
+  run.seed = 1000;
+  run.batch = 10;
+  run.eval_every = 10;
+  const RunResult r = run_optimizer(*task, *opt, run);
+  ASSERT_FALSE(r.diverged) << r.divergence;
+  EXPECT_LT(r.final_objective(), r.trace.front().objective);
 }
 
 }  // namespace
