@@ -21,6 +21,7 @@
 #include "l2o/gps/psd_gps_trainer.hpp"
 #include "l2o/gps/rollout.hpp"
 #include "support/synthetic_data.hpp"
+#include "support/tiny_gps_config.hpp"
 
 namespace l2o::gps {
 namespace {
@@ -31,31 +32,7 @@ const MlpTask& tiny_task() {
   return task;
 }
 
-PsdMetaTrainConfig tiny_config() {
-  PsdMetaTrainConfig c;
-  c.batch = 16;
-  c.cost_examples = 0;
-  c.state_upper = 2;
-  c.eval_trajectories = 3;
-  c.gps.sampling.horizon = 20;
-  c.gps.sampling.trajectories = 6;
-  c.gps.sampling.coordinates_per_group = 8;
-  c.gps.sampling.iterations = 3;
-  c.gps.sampling.initial_action_variance = 1e-4;
-  c.gps.dynamics_prior.max_clusters = 2;
-  c.gps.dynamics_prior.max_iterations = 10;
-  c.gps.policy_prior.max_clusters = 2;
-  c.gps.policy_prior.max_iterations = 10;
-  c.gps.badmm.inner_iterations = 2;
-  c.regression.epochs = 4;
-  c.regression.init_epochs = 30;
-  c.regression.truncation = 10;
-  c.regression.learning_rate = 3e-3;
-  c.init.lr = 0.1;
-  c.init.momentum = 0.9;
-  c.arch.layers = {8};
-  return c;
-}
+PsdMetaTrainConfig tiny_config() { return test_support::tiny_gps_config(); }
 
 TEST(PsdGpsRollout, DeterministicForASeedWhateverTheThreadCount) {
   const MlpTask& task = tiny_task();

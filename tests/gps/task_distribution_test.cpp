@@ -14,6 +14,7 @@
 #include "l2o/gps/rollout.hpp"
 #include "l2o/gps/task_distribution.hpp"
 #include "support/synthetic_data.hpp"
+#include "support/tiny_gps_config.hpp"
 
 namespace l2o::gps {
 namespace {
@@ -129,28 +130,13 @@ TEST(TaskDistribution, TrainerMetaTrainsOverAFamilyAndResumesExactly) {
   const MlpTask t0(d4, MlpConfig{{4, 6, 3}, Activation::Relu, 0.0, 1.0}, 300, 0);
   const MlpTask t1(d6, MlpConfig{{6, 10, 3}, Activation::Relu, 0.0, 1.0}, 300, 0);
   const MlpTask t2(d4, MlpConfig{{4, 5, 5, 3}, Activation::Relu, 0.0, 1.0}, 300, 0);
-  PsdMetaTrainConfig c;
-  c.batch = 16;
-  c.cost_examples = 0;
-  c.state_upper = 2;
+  PsdMetaTrainConfig c = test_support::tiny_gps_config();
   c.eval_trajectories = 4;
   c.gps.sampling.horizon = 15;
   c.gps.sampling.trajectories = 8;
   c.gps.sampling.coordinates_per_group = 6;
-  c.gps.sampling.iterations = 3;
-  c.gps.sampling.initial_action_variance = 1e-4;
-  c.gps.dynamics_prior.max_clusters = 2;
-  c.gps.dynamics_prior.max_iterations = 10;
-  c.gps.policy_prior.max_clusters = 2;
-  c.gps.policy_prior.max_iterations = 10;
-  c.gps.badmm.inner_iterations = 2;
   c.regression.epochs = 3;
   c.regression.init_epochs = 20;
-  c.regression.truncation = 10;
-  c.regression.learning_rate = 3e-3;
-  c.init.lr = 0.1;
-  c.init.momentum = 0.9;
-  c.arch.layers = {8};
   c.arch.step_scaling.rule = StepScaling::Rule::FanIn;
   c.distribution.tasks = 2;
   c.distribution.rescale_log10 = 0.3;
