@@ -8,18 +8,7 @@ source "$(dirname "$0")/lib/common.sh"
 make_tiny_idx
 
 # A tiny stand-in for MNIST (10 classes, 8x8 pixels) so the `mnist` experiment runs without data.
-python3 - "$TMP/data/mnist" <<'PY'
-import os, random, struct, sys
-d = sys.argv[1]; os.makedirs(d, exist_ok=True)
-rng = random.Random(7)
-for split, n in (("train", 200), ("t10k", 50)):
-    labels = [i % 10 for i in range(n)]
-    with open(f"{d}/{split}-images-idx3-ubyte", "wb") as f:
-        f.write(struct.pack(">IIII", 2051, n, 8, 8))
-        f.write(bytes(min(255, l * 20 + rng.randrange(60)) for l in labels for _ in range(64)))
-    with open(f"{d}/{split}-labels-idx1-ubyte", "wb") as f:
-        f.write(struct.pack(">II", 2049, n)); f.write(bytes(labels))
-PY
+make_tiny_mnist "$TMP/data/mnist"
 echo '{"optimizers": {"sgd": {"hyper": {"lr": 0.1}}, "adam": {"hyper": {"lr": 0.01}}}}' >"$TMP/tuned.json"
 COMMON=(bench --experiment mnist --optimizers sgd,adam --seeds 3 --eval-every 50 --train-size 100
   --data-dir "$TMP/data" --shared-dir "$TMP/none" --no-plots --quiet --jobs 1)

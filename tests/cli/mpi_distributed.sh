@@ -90,18 +90,7 @@ grep -q "^l2o: error: rank 2: injected failure at trajectory" "$TMP/thrown.err" 
 [ -e "$TMP/thrown.json" ] && fail "a policy was written by a job that failed"
 
 # bench and tune: a tiny MNIST stand-in (as in bench_resume.sh), one process against 3 ranks.
-python3 - "$TMP/data/mnist" <<'PY'
-import os, random, struct, sys
-d = sys.argv[1]; os.makedirs(d, exist_ok=True)
-rng = random.Random(7)
-for split, n in (("train", 200), ("t10k", 50)):
-    labels = [i % 10 for i in range(n)]
-    with open(f"{d}/{split}-images-idx3-ubyte", "wb") as f:
-        f.write(struct.pack(">IIII", 2051, n, 8, 8))
-        f.write(bytes(min(255, l * 20 + rng.randrange(60)) for l in labels for _ in range(64)))
-    with open(f"{d}/{split}-labels-idx1-ubyte", "wb") as f:
-        f.write(struct.pack(">II", 2049, n)); f.write(bytes(labels))
-PY
+make_tiny_mnist "$TMP/data/mnist"
 echo '{"optimizers": {"sgd": {"hyper": {"lr": 0.1}}, "adam": {"hyper": {"lr": 0.01}}}}' >"$TMP/tuned.json"
 BENCH=(bench --experiment mnist --optimizers sgd,adam,psd --policy "psd-mine=$TMP/PSD-1.json" --seeds 3 --eval-every 50
   --train-size 100 --data-dir "$TMP/data" --shared-dir "$TMP/none" --no-plots --jobs 1 --tuned "$TMP/tuned.json")

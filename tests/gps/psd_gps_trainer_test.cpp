@@ -375,7 +375,8 @@ TEST(PsdGpsController, NoisyPiAddsSeededGaussianNoisePerGroup) {
 // one samples pi; psi's C-step stays within its KL bound to the linearised pi; pi's meta-loss
 // falls at every one of 10 iterations and ends below the best of BADMM with the same settings
 // (which falls for 3 iterations, then climbs back above the pre-trained pi: the stall of
-// docs/meta-training.md, finding 4); a resumed run equals the uninterrupted one; the algorithm is
+// docs/meta-training.md, finding 4) and below MDGPS with psi-mean S-step targets (which drift
+// back up); a resumed run equals the uninterrupted one; the algorithm is
 // in the config and its name parses.
 TEST(PsdGpsTrainer, MirrorDescentSamplesPiAndKeepsLoweringItsMetaLoss) {
   const MlpTask& task = tiny_task();
@@ -398,14 +399,19 @@ TEST(PsdGpsTrainer, MirrorDescentSamplesPiAndKeepsLoweringItsMetaLoss) {
     }
     return trainer;
   };
-  std::vector<double> md, badmm;
+  std::vector<double> md, badmm, psi_mean;
   nlohmann::json after3;
   const auto trainer = run(GpsAlgorithm::Mdgps, md, &after3);
   run(GpsAlgorithm::Badmm, badmm, nullptr);
+  c.gps.mdgps.residual_targets = false;  // M&L16's S-step targets, psi's mean
+  run(GpsAlgorithm::Mdgps, psi_mean, nullptr);
+  c.gps.mdgps.residual_targets = true;
   std::cout << "pi meta-loss, pre-trained then iterations 1..10\n  mdgps:";
   for (double v : md) std::cout << " " << v;
   std::cout << "\n  badmm:";
   for (double v : badmm) std::cout << " " << v;
+  std::cout << "\n  mdgps, psi-mean targets:";
+  for (double v : psi_mean) std::cout << " " << v;
   std::cout << "\n";
   ASSERT_EQ(md.size(), 11u);
   ASSERT_EQ(badmm.size(), 11u);
@@ -413,6 +419,11 @@ TEST(PsdGpsTrainer, MirrorDescentSamplesPiAndKeepsLoweringItsMetaLoss) {
   EXPECT_EQ(trainer->best_iteration(), 10);
   EXPECT_LT(md.back(), *std::min_element(badmm.begin(), badmm.end()));
   EXPECT_GT(badmm.back(), *std::min_element(badmm.begin(), badmm.end()));  // BADMM's stall
+  // psi-mean targets pull pi toward its linearisation: they end above the residual targets and
+  // above their own best (they drift back up once psi stays near pibar).
+  ASSERT_EQ(psi_mean.size(), 11u);
+  EXPECT_LT(md.back(), psi_mean.back());
+  EXPECT_GT(psi_mean.back(), *std::min_element(psi_mean.begin(), psi_mean.end()));
 
   // The hybrid: BADMM for the first 3 iterations (identical to the BADMM run), then MDGPS from
   // the pi they left, sampling pi.

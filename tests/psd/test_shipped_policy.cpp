@@ -21,6 +21,16 @@ namespace fs = std::filesystem;
 
 const std::string kPolicy = std::string(L2O_SOURCE_DIR) + "/policies/psd-mnist.json";
 
+// One 400-step run of a policy file on the task, evaluation seed 1000, objective every 10 steps.
+RunResult run_policy(const MlpTask& task, const std::string& path, int batch) {
+  OptimizerPtr opt = make_psd(path);
+  RunOptions run;
+  run.seed = 1000;
+  run.batch = batch;
+  run.eval_every = 10;
+  return run_optimizer(task, *opt, run);
+}
+
 TEST(ShippedPsdPolicy, IsStandardisedAndTrainsTheMetaTrainingTaskLikeTheBestBaseline) {
   if (!fs::exists(kPolicy)) GTEST_SKIP() << kPolicy << " not present";
   const PsdPolicy policy = PsdPolicy::load(kPolicy);
@@ -28,23 +38,13 @@ TEST(ShippedPsdPolicy, IsStandardisedAndTrainsTheMetaTrainingTaskLikeTheBestBase
   ASSERT_EQ(policy.config().arch.input_scale.size(), 4u);  // per-kind networks, standardised inputs
   auto task = test_support::mnist_task_if_present();
   if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
-  OptimizerPtr opt = make_psd(kPolicy);
-  RunOptions run;
-  run.seed = 1000;
-  run.eval_every = 10;
-  const RunResult r = run_optimizer(*task, *opt, run);
+  const RunResult r = run_policy(*task, kPolicy, 64);
   ASSERT_FALSE(r.diverged) << r.divergence;
   // Seed 1000 (objective every 5 iterations): this policy 160.7 / 0.276, tuned AdaGrad 162.9 /
   // 0.280, the previous policy 195.0 / 0.33.
   EXPECT_LT(r.meta_loss(), 170.0);
   EXPECT_LT(r.final_objective(), 0.30) << "initial " << r.trace.front().objective;
 }
-
-}  // namespace
-}  // namespace l2o
-
-namespace l2o {
-namespace {
 
 // The second shipped policy, meta-trained over a family of MNIST nets (docs/meta-training.md):
 // width-aware steps at power 0.5 relative to 48-48, its provenance names the distribution, and it
@@ -60,12 +60,7 @@ TEST(ShippedPsdPolicy, TheFamilyPolicyHasHalfPowerWidthStepsAndTrainsAtBatch10) 
   EXPECT_EQ(load_policy_file(path).provenance.extra.at("config").at("distribution").at("tasks"), 5);
   auto task = test_support::mnist_task_if_present();
   if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
-  OptimizerPtr opt = make_psd(path);
-  RunOptions run;
-  run.seed = 1000;
-  run.batch = 10;
-  run.eval_every = 10;
-  const RunResult r = run_optimizer(*task, *opt, run);
+  const RunResult r = run_policy(*task, path, 10);
   ASSERT_FALSE(r.diverged) << r.divergence;
   EXPECT_LT(r.final_objective(), r.trace.front().objective);
 }

@@ -83,15 +83,9 @@ gps::PsdMetaTrainConfig resolve_config(const MetaTrainShared& s, const PsdFlags&
       throw Error(fmt::format("--algorithm: '{}' is not one of badmm, mdgps", f.algorithm));
     c.gps.algorithm = gps::parse_gps_algorithm(f.algorithm);
   }
-  if (!f.distribution.empty()) {
-    try {
-      c.distribution = gps::TaskDistribution::from_json(read_json_file(f.distribution, "--distribution"),
-                                                        "--distribution " + f.distribution);
-    } catch (const Error& e) {
-      const std::string what = e.what();
-      throw Error(what.rfind("--distribution", 0) == 0 ? what : fmt::format("--distribution {}: {}", f.distribution, what));
-    }
-  }
+  if (!f.distribution.empty())  // both readers' errors start with "--distribution"
+    c.distribution = gps::TaskDistribution::from_json(read_json_file(f.distribution, "--distribution"),
+                                                      "--distribution " + f.distribution);
   if (!f.tuned.empty()) {
     if (!std::filesystem::exists(f.tuned)) throw Error(fmt::format("--tuned {}: no such file", f.tuned));
     c.init.tuned_path = f.tuned;

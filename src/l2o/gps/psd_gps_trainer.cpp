@@ -51,13 +51,7 @@ Pooled pool(const std::vector<const TrajectoryRecord*>& rs, Index slots, Index T
   p.obs.resize(static_cast<std::size_t>(slots));
   p.factor.resize(static_cast<std::size_t>(slots));
   const Index N = static_cast<Index>(rs.size());
-  p.curvature = CurvatureData(slots, T, N);
-  for (Index s = 0; s < slots; ++s) {
-    const auto ss = static_cast<std::size_t>(s);
-    p.curvature.grad_dot_step[ss].setZero();
-    p.curvature.half_step_sq[ss].setZero();
-    p.curvature.secant[ss].setZero();
-  }
+  p.curvature = CurvatureData(slots, T, N);  // zeros: the groups of a slot add up into it
   for (Index n = 0; n < N; ++n) {
     const TrajectoryRecord& r = *rs[static_cast<std::size_t>(n)];
     const auto& c = r.curvature;
@@ -659,13 +653,15 @@ IterationReport PsdGpsTrainer::run_mdgps_iteration() {
   });
   // The step multiplier: did pi's cost (its linearisation under this iteration's models) improve
   // as the previous iteration's models predicted for the psi it was regressed onto?
+  // J(pibar; M) is also the next iteration's "previous" objective.
   const Vec no_nu;
+  std::vector<double> pibar_objective(static_cast<std::size_t>(G));
   for (Index g = 0; g < G; ++g) {
     const auto gs = static_cast<std::size_t>(g);
     GroupState& st = groups_[gs];
+    pibar_objective[gs] = estimate_cost(m.pibar[gs], m.dyn[gs], m.cost[gs], m.pibar[gs]).objective(no_nu);
     if (!st.has_model) continue;
-    const double actual = estimate_cost(m.pibar[gs], m.dyn[gs], m.cost[gs], m.pibar[gs]).objective(no_nu);
-    st.step_mult = adjust_step_mult(st.prev_objective, st.predicted_objective, actual, st.step_mult,
+    st.step_mult = adjust_step_mult(st.prev_objective, st.predicted_objective, pibar_objective[gs], st.step_mult,
                                     config_.gps.step_size)
                        .step_mult;
   }
@@ -681,7 +677,7 @@ IterationReport PsdGpsTrainer::run_mdgps_iteration() {
     tr[gs] = solve_trust_region(m.dyn[gs], m.cost[gs], terms, eps, st.kappa, config_.gps.trust_region);
     psi_[gs] = tr[gs].policy;
     st.kappa = tr[gs].kappa;
-    st.prev_objective = estimate_cost(m.pibar[gs], m.dyn[gs], m.cost[gs], m.pibar[gs]).objective(no_nu);
+    st.prev_objective = pibar_objective[gs];
     st.predicted_objective = estimate_cost(psi_[gs], m.dyn[gs], m.cost[gs], m.pibar[gs]).objective(no_nu);
     st.last_kl = tr[gs].kl;
     st.has_model = true;

@@ -46,3 +46,20 @@ write_tiny_psd_config() {
                    "layers": [6], "output_size": 1}}}
 JSON
 }
+
+# make_tiny_mnist DIR: a tiny stand-in for MNIST in DIR (IDX files, 10 classes, 8x8 pixels, 200
+# training and 50 test images), so that the `mnist` experiment runs without the data set.
+make_tiny_mnist() {
+  python3 - "$1" <<'PY'
+import os, random, struct, sys
+d = sys.argv[1]; os.makedirs(d, exist_ok=True)
+rng = random.Random(7)
+for split, n in (("train", 200), ("t10k", 50)):
+    labels = [i % 10 for i in range(n)]
+    with open(f"{d}/{split}-images-idx3-ubyte", "wb") as f:
+        f.write(struct.pack(">IIII", 2051, n, 8, 8))
+        f.write(bytes(min(255, l * 20 + rng.randrange(60)) for l in labels for _ in range(64)))
+    with open(f"{d}/{split}-labels-idx1-ubyte", "wb") as f:
+        f.write(struct.pack(">II", 2049, n)); f.write(bytes(labels))
+PY
+}
