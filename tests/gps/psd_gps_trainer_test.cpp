@@ -462,3 +462,48 @@ TEST(PsdGpsTrainer, MirrorDescentSamplesPiAndKeepsLoweringItsMetaLoss) {
 
 }  // namespace
 }  // namespace l2o::gps
+
+namespace l2o::gps {
+namespace {
+
+// Issue 16 item 4: a policy reading the moment features as well as LM17's. The config must name
+// the LSTM's inputs (an error naming arch.inputs otherwise); the trainer then records 7-row
+// observations, standardises all 7 inputs, regresses and runs GPS iterations like the LM17 policy.
+TEST(PsdGpsTrainer, MomentFeaturePolicyMetaTrains) {
+  PsdMetaTrainConfig c = tiny_config();
+  c.features.momentum_decays = {0.5, 0.9, 0.99};
+  nlohmann::json j = c.to_json();
+  try {
+    PsdMetaTrainConfig::from_json(j);
+    FAIL() << "moment features accepted with the LM17 LSTM inputs";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("arch.inputs"), std::string::npos) << e.what();
+  }
+  c.arch.inputs = c.features.observation_names();
+  c.gps.sampling.iterations = 2;
+  const PsdMetaTrainConfig back = PsdMetaTrainConfig::from_json(nlohmann::json::parse(c.to_json().dump()));
+  EXPECT_EQ(back.arch.inputs, c.arch.inputs);
+  EXPECT_EQ(back.features.momentum_decays, c.features.momentum_decays);
+
+  PsdGpsTrainer trainer(tiny_task(), back, 4);
+  const InitReport init = trainer.initialise();
+  EXPECT_TRUE(std::isfinite(init.pi_meta_loss));
+  const PsdArchitecture& arch = trainer.policy().config().arch;
+  EXPECT_EQ(trainer.policy().network(PolicyNet::HiddenWeight).config().input_size, 7);
+  ASSERT_EQ(arch.input_scale.size(), 4u);
+  for (const auto& s : arch.input_scale) {
+    ASSERT_EQ(s.size(), 7u);
+    for (double v : s) EXPECT_TRUE(std::isfinite(v) && v > 0);
+  }
+  while (!trainer.finished()) {
+    const IterationReport r = trainer.run_iteration();
+    EXPECT_TRUE(std::isfinite(r.pi_meta_loss));
+  }
+  std::cout << "moment features: teacher " << init.teacher_meta_loss << ", pre-trained pi " << init.pi_meta_loss
+            << ", after 2 iterations " << trainer.history().back().pi_meta_loss << "\n";
+  // The pre-trained pi imitates the momentum teacher: within a factor 2 of its meta-loss.
+  EXPECT_LT(init.pi_meta_loss, 2.0 * init.teacher_meta_loss);
+}
+
+}  // namespace
+}  // namespace l2o::gps

@@ -93,6 +93,11 @@ void PsdMetaTrainConfig::validate() const {
     bad("init.teacher", fmt::format("'{}' is not a hand-designed optimizer (sgd, momentum, cg, lbfgs, adagrad, adam, "
                                     "rmsprop)", init.teacher));
   features.validate("psd meta-train config: features");
+  if (arch.inputs != features.observation_names())
+    bad("arch.inputs", fmt::format("{} do not match the observation features {} (with features.moments set arch.inputs "
+                                   "to those names and arch.lstm.input_size to {})",
+                                   nlohmann::json(arch.inputs).dump(), nlohmann::json(features.observation_names()).dump(),
+                                   features.observation_count()));
   distribution.validate("psd meta-train config");
 }
 

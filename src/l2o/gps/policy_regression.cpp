@@ -49,7 +49,7 @@ std::vector<Mat> policy_mean_actions(const PsdPolicy& policy, PolicyNet net, con
 namespace {
 
 struct NetData {
-  std::vector<Mat> obs, target, weight;  // T entries: 3 x B, 1 x B (in output units), 1 x B
+  std::vector<Mat> obs, target, weight;  // T entries: inputs x B, 1 x B (in output units), 1 x B
 };
 
 }  // namespace
@@ -86,7 +86,7 @@ std::vector<double> PolicyRegressor::train(PsdPolicy& policy, const std::vector<
     Index B = 0;
     for (const RegressionSet* s : mine) B += s->sequences();
     NetData& d = data[k];
-    d.obs.assign(static_cast<std::size_t>(T), Mat(3, B));
+    d.obs.assign(static_cast<std::size_t>(T), Mat(policy.config().arch.input_count(), B));
     d.target.assign(static_cast<std::size_t>(T), Mat(1, B));
     d.weight.assign(static_cast<std::size_t>(T), Mat(1, B));
     Index col = 0;

@@ -26,7 +26,7 @@ namespace l2o::gps {
 // The regression data of one coordinate group from one set of trajectories.
 struct RegressionSet {
   PolicyNet net = PolicyNet::Shared;
-  std::vector<Mat> obs;     // T entries: 3 x B (B sequences = sampled (trajectory, coordinate) pairs)
+  std::vector<Mat> obs;     // T entries: inputs x B (B sequences = sampled (trajectory, coordinate) pairs)
   std::vector<Mat> target;  // T entries: 1 x B, the target steps
   Vec weight;               // T entries: precision weight of step t (shared by its sequences)
 

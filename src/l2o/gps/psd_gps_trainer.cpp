@@ -51,6 +51,10 @@ Pooled pool(const std::vector<const TrajectoryRecord*>& rs, Index slots, Index T
   p.obs.resize(static_cast<std::size_t>(slots));
   p.factor.resize(static_cast<std::size_t>(slots));
   const Index N = static_cast<Index>(rs.size());
+  // Rows of the observation matrices: every record was made with the same feature settings.
+  const Index inputs = N > 0 && !rs.front()->obs.empty() && !rs.front()->obs.front().empty()
+                           ? rs.front()->obs.front().front().rows()
+                           : ObservationFeatures::kLm17Count;
   p.curvature = CurvatureData(slots, T, N);  // zeros: the groups of a slot add up into it
   for (Index n = 0; n < N; ++n) {
     const TrajectoryRecord& r = *rs[static_cast<std::size_t>(n)];
@@ -75,7 +79,7 @@ Pooled pool(const std::vector<const TrajectoryRecord*>& rs, Index slots, Index T
     GroupSamples& out = p.samples[ss];
     out.states.assign(static_cast<std::size_t>(T + 1), Mat(m, dX));
     out.actions.assign(static_cast<std::size_t>(T), Mat(m, 1));
-    p.obs[ss].assign(static_cast<std::size_t>(T), Mat(3, m));
+    p.obs[ss].assign(static_cast<std::size_t>(T), Mat(inputs, m));
     p.factor[ss].resize(m);
     Index row = 0;
     for (const auto* r : rs) {
@@ -116,19 +120,19 @@ nlohmann::json tuned_hyper_from(const std::string& path, const std::string& name
 
 // Per network of `sharing`, 1 / RMS of each observation feature over the recorded samples of the
 // groups it steps (1 where a feature is identically zero or the network has no samples).
-std::vector<std::array<double, 3>> input_scales(const ParamLayout& layout, PolicySharing sharing,
-                                                const std::vector<std::vector<Mat>>& obs) {
+std::vector<std::vector<double>> input_scales(const ParamLayout& layout, PolicySharing sharing,
+                                              const std::vector<std::vector<Mat>>& obs, Index inputs) {
   const auto nets = policy_networks(sharing);
-  std::vector<std::array<double, 3>> out;
+  std::vector<std::vector<double>> out;
   for (PolicyNet net : nets) {
-    Eigen::Array3d sq = Eigen::Array3d::Zero();
+    Eigen::ArrayXd sq = Eigen::ArrayXd::Zero(inputs);
     double n = 0.0;
     for (std::size_t g = 0; g < layout.groups.size(); ++g) {
       if (policy_network_for(layout.groups[g], layout.groups.size(), sharing) != net) continue;
       for (const Mat& o : obs[g]) sq += o.array().square().rowwise().sum(), n += static_cast<double>(o.cols());
     }
-    std::array<double, 3> s{1.0, 1.0, 1.0};
-    for (int r = 0; r < 3; ++r)
+    std::vector<double> s(static_cast<std::size_t>(inputs), 1.0);
+    for (Index r = 0; r < inputs; ++r)
       if (n > 0 && sq(r) > 0 && std::isfinite(sq(r))) s[static_cast<std::size_t>(r)] = 1.0 / std::sqrt(sq(r) / n);
     out.push_back(s);
   }
@@ -431,7 +435,7 @@ InitReport PsdGpsTrainer::initialise() {
   pc.arch = config_.arch;
   pc.arch.output_scale = rep.output_scale;
   pc.features = config_.features;
-  if (config_.init.standardise_inputs) pc.arch.input_scale = input_scales(layout, pc.arch.sharing, p.obs);
+  if (config_.init.standardise_inputs) pc.arch.input_scale = input_scales(layout, pc.arch.sharing, p.obs, pc.arch.input_count());
   pc.arch.step_scaling = scaling;
   policy_ = std::make_shared<PsdPolicy>(PsdPolicy::fresh(pc, derive_seed(seed_, "policy-init")));
   std::vector<std::vector<Mat>> states(static_cast<std::size_t>(G));

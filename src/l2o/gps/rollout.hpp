@@ -101,7 +101,7 @@ struct TrajectoryRecord {
   std::vector<std::vector<Index>> coords;   // [group]: recorded coordinates (absolute indices, sorted)
   std::vector<std::vector<Mat>> states;     // [group][t], t = 0..T: m x dX
   std::vector<std::vector<Mat>> actions;    // [group][t], t = 0..T-1: m x 1
-  std::vector<std::vector<Mat>> obs;        // [group][t], t = 0..T-1: 3 x m (Psi_t, the policy's input)
+  std::vector<std::vector<Mat>> obs;        // [group][t], t = 0..T-1: inputs x m (Psi_t, the policy's input)
   std::vector<double> objective;            // true f(x_t), t = 0..T (up to the divergence)
   CurvatureData curvature;                  // (groups, T, 1)
   bool diverged = false;

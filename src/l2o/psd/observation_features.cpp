@@ -9,8 +9,9 @@
 
 namespace l2o {
 
-ObservationFeatures::ObservationFeatures(FeatureConfig config, Index dim) : config_(config) {
+ObservationFeatures::ObservationFeatures(FeatureConfig config, Index dim) : config_(std::move(config)) {
   config_.validate("observation features");
+  count_ = config_.observation_count();
   reset(dim);
 }
 
@@ -20,6 +21,25 @@ void ObservationFeatures::reset(Index dim) {
   loss_ = 0.0;
   o1_ = 0.0;
   x_ = grad_ = step_ = o2_ = o3_ = Vec::Zero(dim);
+  const std::size_t K = config_.momentum_decays.size();
+  m_.assign(K, Vec::Zero(dim));
+  mfeat_.assign(K, Vec::Zero(dim));
+  v_ = rfeat_ = config_.has_moments() ? Vec::Zero(dim) : Vec();
+}
+
+void ObservationFeatures::update_moments(const Vec& grad) {
+  if (!config_.has_moments()) return;
+  const double r = config_.rms_decay, eps = config_.moment_epsilon;
+  const double power = static_cast<double>(t_ + 1);
+  v_ = r * v_ + (1.0 - r) * grad.cwiseAbs2();
+  // 1 / (RMS + eps), with the RMS bias-corrected; shared by every M_b and R.
+  const Eigen::ArrayXd inv = 1.0 / ((v_.array() / (1.0 - std::pow(r, power))).sqrt() + eps);
+  for (std::size_t k = 0; k < m_.size(); ++k) {
+    const double b = config_.momentum_decays[k];
+    m_[k] = b * m_[k] + (1.0 - b) * grad;
+    mfeat_[k] = (m_[k].array() / (1.0 - std::pow(b, power)) * inv).matrix();
+  }
+  rfeat_ = (grad.array() * inv).matrix();
 }
 
 void ObservationFeatures::observe(const Vec& x, double loss, const Vec& grad) {
@@ -41,6 +61,7 @@ void ObservationFeatures::observe(const Vec& x, double loss, const Vec& grad) {
     o3_ = (previous.array().abs() / (current.array().abs() + config_.step_offset)).matrix();
     step_ = std::move(current);
   }
+  update_moments(grad);
   loss_ = loss;
   x_ = x;
   grad_ = grad;
@@ -50,25 +71,33 @@ void ObservationFeatures::compute(Index offset, Index count, Mat& out) const {
   if (offset < 0 || count < 0 || offset + count > dim_)
     throw Error(fmt::format("observation features: coordinates [{}, {}) outside dimension {}", offset, offset + count,
                             dim_));
-  out.resize(kCount, count);
+  out.resize(count_, count);
   out.row(0).setConstant(o1_);
   out.row(1) = o2_.segment(offset, count).transpose();
   out.row(2) = o3_.segment(offset, count).transpose();
+  if (!config_.has_moments()) return;
+  const Index K = static_cast<Index>(mfeat_.size());
+  for (Index k = 0; k < K; ++k) out.row(3 + k) = mfeat_[static_cast<std::size_t>(k)].segment(offset, count).transpose();
+  out.row(3 + K) = rfeat_.segment(offset, count).transpose();
 }
 
 void ObservationFeatures::compute(const std::vector<Index>& coords, Mat& out) const {
-  out.resize(kCount, static_cast<Index>(coords.size()));
+  out.resize(count_, static_cast<Index>(coords.size()));
+  const Index K = static_cast<Index>(mfeat_.size());
   for (std::size_t k = 0; k < coords.size(); ++k) {
     const Index j = coords[k];
     if (j < 0 || j >= dim_) throw Error(fmt::format("observation features: coordinate {} outside dimension {}", j, dim_));
     out(0, static_cast<Index>(k)) = o1_;
     out(1, static_cast<Index>(k)) = o2_(j);
     out(2, static_cast<Index>(k)) = o3_(j);
+    if (!config_.has_moments()) continue;
+    for (Index b = 0; b < K; ++b) out(3 + b, static_cast<Index>(k)) = mfeat_[static_cast<std::size_t>(b)](j);
+    out(3 + K, static_cast<Index>(k)) = rfeat_(j);
   }
 }
 
 nlohmann::json ObservationFeatures::save() const {
-  return {{"dim", dim_},
+  nlohmann::json s = {{"dim", dim_},
           {"t", t_},
           {"loss", encode_float64(&loss_, 1)},
           {"o1", encode_float64(&o1_, 1)},
@@ -77,6 +106,12 @@ nlohmann::json ObservationFeatures::save() const {
           {"step", encode_float64(step_)},
           {"o2", encode_float64(o2_)},
           {"o3", encode_float64(o3_)}};
+  if (config_.has_moments()) {
+    nlohmann::json m = nlohmann::json::array(), mf = nlohmann::json::array();
+    for (std::size_t k = 0; k < m_.size(); ++k) m.push_back(encode_float64(m_[k])), mf.push_back(encode_float64(mfeat_[k]));
+    s["moments"] = {{"m", m}, {"m_features", mf}, {"v", encode_float64(v_)}, {"r_feature", encode_float64(rfeat_)}};
+  }
+  return s;
 }
 
 void ObservationFeatures::load(const nlohmann::json& s) {
@@ -96,6 +131,26 @@ void ObservationFeatures::load(const nlohmann::json& s) {
     if (t < -1) throw Error("negative time step");
     Vec x = vec("x"), g = vec("grad"), st = vec("step"), o2 = vec("o2"), o3 = vec("o3");
     const double loss = scalar("loss"), o1 = scalar("o1");
+    std::vector<Vec> m(m_.size()), mf(m_.size());
+    Vec v, rf;
+    if (config_.has_moments()) {
+      if (!s.contains("moments")) throw Error("no 'moments' (the features have moment features)");
+      const nlohmann::json& mo = s.at("moments");
+      const auto& ml = mo.at("m");
+      const auto& mfl = mo.at("m_features");
+      if (!ml.is_array() || !mfl.is_array() || ml.size() != m_.size() || mfl.size() != m_.size())
+        throw Error(fmt::format("'moments' needs {} running means and features", m_.size()));
+      auto decode = [&](const nlohmann::json& e, const char* name) {
+        Vec x = decode_float64_vec(e.get<std::string>());
+        if (x.size() != dim) throw Error(fmt::format("'moments.{}' has {} values, expected {}", name, x.size(), dim));
+        return x;
+      };
+      for (std::size_t k = 0; k < m_.size(); ++k) m[k] = decode(ml[k], "m"), mf[k] = decode(mfl[k], "m_features");
+      v = decode(mo.at("v"), "v");
+      rf = decode(mo.at("r_feature"), "r_feature");
+    } else if (s.contains("moments")) {
+      throw Error("'moments' present, but these features have no moment features");
+    }
     dim_ = dim;
     t_ = t;
     loss_ = loss;
@@ -105,6 +160,10 @@ void ObservationFeatures::load(const nlohmann::json& s) {
     step_ = std::move(st);
     o2_ = std::move(o2);
     o3_ = std::move(o3);
+    m_ = std::move(m);
+    mfeat_ = std::move(mf);
+    v_ = std::move(v);
+    rfeat_ = std::move(rf);
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("observation features: malformed saved state: {}", e.what()));
   } catch (const Error& e) {

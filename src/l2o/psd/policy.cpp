@@ -98,7 +98,7 @@ StepScaling StepScaling::from_json(const nlohmann::json& j, const std::string& w
 
 LstmConfig PsdArchitecture::lstm_config() const {
   LstmConfig c;
-  c.input_size = 3;
+  c.input_size = input_count();
   c.layers = layers;
   c.output_size = 1;
   c.forget_bias = forget_bias;
@@ -110,7 +110,7 @@ nlohmann::json PsdArchitecture::to_json() const {
   std::vector<std::string> names;
   for (PolicyNet n : policy_networks(sharing)) names.emplace_back(to_string(n));
   nlohmann::json j = {{"lstm", lstm_config().to_json()},
-          {"inputs", {"O1", "O2", "O3"}},
+          {"inputs", inputs},
           {"output", "step"},
           {"output_scale", output_scale},
           {"sharing", to_string(sharing)},
@@ -121,9 +121,8 @@ nlohmann::json PsdArchitecture::to_json() const {
   return j;
 }
 
-const std::array<double, 3>& PsdArchitecture::input_scale_of(std::size_t net) const {
-  static const std::array<double, 3> ones{1.0, 1.0, 1.0};
-  return input_scale.empty() ? ones : input_scale.at(net);
+std::vector<double> PsdArchitecture::input_scale_of(std::size_t net) const {
+  return input_scale.empty() ? std::vector<double>(inputs.size(), 1.0) : input_scale.at(net);
 }
 
 PsdArchitecture PsdArchitecture::from_json(const nlohmann::json& j, const std::string& where) {
@@ -131,17 +130,20 @@ PsdArchitecture PsdArchitecture::from_json(const nlohmann::json& j, const std::s
   if (!j.is_object()) throw Error(fmt::format("{}: PSD architecture must be a JSON object", where));
   if (!j.contains("lstm")) throw Error(fmt::format("{}: PSD architecture lacks 'lstm'", where));
   const LstmConfig lc = LstmConfig::from_json(j.at("lstm"), where);
-  if (lc.input_size != 3 || lc.output_size != 1)
-    throw Error(fmt::format("{}: PSD LSTM must read 3 features and output 1 step, got {} -> {}", where, lc.input_size,
-                            lc.output_size));
+  try {
+    if (j.contains("inputs")) a.inputs = j.at("inputs").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: PSD 'inputs' must be a list of feature names: {}", where, e.what()));
+  }
+  if (lc.input_size != a.input_count() || lc.output_size != 1)
+    throw Error(fmt::format("{}: PSD LSTM must read its {} inputs {} and output 1 step, got {} -> {}", where,
+                            a.input_count(), nlohmann::json(a.inputs).dump(), lc.input_size, lc.output_size));
   a.layers = lc.layers;
   a.forget_bias = lc.forget_bias;
   a.init_range = lc.init_range;
   try {
     a.output_scale = j.value("output_scale", a.output_scale);
     a.sharing = parse_policy_sharing(j.value("sharing", std::string(to_string(a.sharing))), where);
-    if (j.contains("inputs") && j.at("inputs") != nlohmann::json{"O1", "O2", "O3"})
-      throw Error(fmt::format("{}: unsupported PSD inputs {}", where, j.at("inputs").dump()));
     if (j.contains("networks")) {
       std::vector<std::string> want;
       for (PolicyNet n : policy_networks(a.sharing)) want.emplace_back(to_string(n));
@@ -149,7 +151,7 @@ PsdArchitecture PsdArchitecture::from_json(const nlohmann::json& j, const std::s
         throw Error(fmt::format("{}: networks {} do not match sharing '{}'", where, j.at("networks").dump(),
                                 to_string(a.sharing)));
     }
-    if (j.contains("input_scale")) a.input_scale = j.at("input_scale").get<std::vector<std::array<double, 3>>>();
+    if (j.contains("input_scale")) a.input_scale = j.at("input_scale").get<std::vector<std::vector<double>>>();
     if (j.contains("step_scaling")) a.step_scaling = StepScaling::from_json(j.at("step_scaling"), where);
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: bad PSD architecture: {}", where, e.what()));
@@ -166,10 +168,14 @@ void PsdArchitecture::validate(const std::string& where) const {
   if (!input_scale.empty() && input_scale.size() != nets)
     throw Error(fmt::format("{}: PSD input_scale has {} entries, the '{}' policy has {} networks", where,
                             input_scale.size(), to_string(sharing), nets));
-  for (const auto& s : input_scale)
+  for (const auto& s : input_scale) {
+    if (s.size() != inputs.size())
+      throw Error(fmt::format("{}: PSD input_scale entries must have {} factors (one per input), got {}", where,
+                              inputs.size(), s.size()));
     for (double v : s)
       if (!(v > 0.0) || !std::isfinite(v))
         throw Error(fmt::format("{}: PSD input_scale entries must be finite and > 0, got {}", where, v));
+  }
 }
 
 // ---------------------------------------------------------------- policy
@@ -177,6 +183,10 @@ void PsdArchitecture::validate(const std::string& where) const {
 PsdPolicy::PsdPolicy(PsdPolicyConfig config) : config_(std::move(config)) {
   config_.features.validate("PSD policy");
   config_.arch.validate("PSD policy");
+  if (config_.arch.inputs != config_.features.observation_names())
+    throw Error(fmt::format("PSD policy: the LSTM reads inputs {} but the feature settings give {}",
+                            nlohmann::json(config_.arch.inputs).dump(),
+                            nlohmann::json(config_.features.observation_names()).dump()));
   nets_ = policy_networks(config_.arch.sharing);
   for (std::size_t k = 0; k < nets_.size(); ++k) lstms_.emplace_back(config_.arch.lstm_config());
 }
@@ -247,9 +257,9 @@ void PsdPolicy::act(PolicyNet net, const Eigen::Ref<const Mat>& obs, LstmState& 
 }
 
 Mat PsdPolicy::network_input(PolicyNet net, const Eigen::Ref<const Mat>& obs) const {
-  const auto& s = config_.arch.input_scale_of(static_cast<std::size_t>(index_of(net)));
+  const std::vector<double> s = config_.arch.input_scale_of(static_cast<std::size_t>(index_of(net)));
   Mat u = obs;
-  for (Index r = 0; r < u.rows() && r < 3; ++r) u.row(r) *= s[static_cast<std::size_t>(r)];
+  for (Index r = 0; r < u.rows() && r < static_cast<Index>(s.size()); ++r) u.row(r) *= s[static_cast<std::size_t>(r)];
   return u;
 }
 
@@ -270,6 +280,10 @@ PsdPolicy PsdPolicy::from_file(const PolicyFile& f) {
   PsdPolicyConfig cfg;
   cfg.arch = PsdArchitecture::from_json(f.architecture, f.source);
   cfg.features = FeatureConfig::from_json(f.features, f.source);
+  if (cfg.arch.inputs != cfg.features.observation_names())
+    throw Error(fmt::format("{}: the LSTM reads inputs {} but the feature settings give {}", f.source,
+                            nlohmann::json(cfg.arch.inputs).dump(),
+                            nlohmann::json(cfg.features.observation_names()).dump()));
   PsdPolicy p(cfg);
   std::size_t expected = 0;
   for (std::size_t k = 0; k < p.nets_.size(); ++k) {

@@ -76,15 +76,20 @@ struct PsdArchitecture {
   double init_range = 0.0;         // initial weight range, 0 = 1/sqrt(cells) (nn/lstm.hpp)
   double output_scale = 1.0;       // multiplies the read-out (LM17 mentions no scaling)
   PolicySharing sharing = PolicySharing::PerKind;
-  // Per network (policy_networks(sharing) order), the factors applied to [O1, O2, O3] before the
+  // The observation features the LSTM reads, in order (FeatureConfig::observation_names(); the
+  // policy checks that its features give exactly these). LM17: O1, O2, O3.
+  std::vector<std::string> inputs{"O1", "O2", "O3"};
+  // Per network (policy_networks(sharing) order), the factors applied to each input before the
   // LSTM. Empty = all 1. Fixed input standardisation (GPS-code standardises observations): O2 of a
   // weight matrix is ~1e-3, far below what a freshly initialised LSTM can resolve.
-  std::vector<std::array<double, 3>> input_scale;
+  std::vector<std::vector<double>> input_scale;
   StepScaling step_scaling;  // written to the file only when its rule is not "none"
 
-  const std::array<double, 3>& input_scale_of(std::size_t net) const;
+  Index input_count() const { return static_cast<Index>(inputs.size()); }
+  // The factors of network `net` (all 1 when input_scale is empty).
+  std::vector<double> input_scale_of(std::size_t net) const;
 
-  LstmConfig lstm_config() const;  // input 3 (O1, O2, O3), output 1 (the step)
+  LstmConfig lstm_config() const;  // input: one per entry of `inputs`; output 1 (the step)
   void validate(const std::string& where) const;  // throws l2o::Error naming `where`
   nlohmann::json to_json() const;
   static PsdArchitecture from_json(const nlohmann::json& j, const std::string& where);
@@ -126,14 +131,14 @@ class PsdPolicy {
   // SHA-256 over the architecture, feature settings and weights: identifies a policy in checkpoints.
   std::string fingerprint() const;
 
-  // The mean action for n coordinates: `obs` is 3 x n (ObservationFeatures::compute), `state`
+  // The mean action for n coordinates: `obs` is inputs x n (ObservationFeatures::compute), `state`
   // their LSTM state (advanced in place), `steps` receives 1 x n. This is output_scale times the
   // network's output: meta-training through network(n).bptt() must scale output gradients by it.
   void act(PolicyNet net, const Eigen::Ref<const Mat>& obs, LstmState& state, Mat& steps, LstmWorkspace& ws) const;
-  // The LSTM input for features `obs` (3 x n): each row times the network's input scale.
+  // The LSTM input for features `obs` (inputs x n): each row times the network's input scale.
   Mat network_input(PolicyNet net, const Eigen::Ref<const Mat>& obs) const;
-  // The factors network_input applies to [O1, O2, O3].
-  const std::array<double, 3>& input_scale(PolicyNet net) const {
+  // The factors network_input applies to the inputs.
+  std::vector<double> input_scale(PolicyNet net) const {
     return config_.arch.input_scale_of(static_cast<std::size_t>(index_of(net)));
   }
 

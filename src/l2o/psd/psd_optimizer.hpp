@@ -1,7 +1,7 @@
 #pragma once
 // Predicted Step Descent as an l2o::Optimizer: at each step t it records (x_t, f_t, g_t) in the
 // observation features, then, for every coordinate group, runs that group's network (see
-// PsdPolicy::network_for) on the group's 3 x n feature matrix as one batch, and writes the
+// PsdPolicy::network_for) on the group's inputs x n feature matrix as one batch, and writes the
 // predicted steps into delta. Deterministic (the policy's mean action).
 //
 //   auto opt = l2o::make_psd("policies/psd.json");
@@ -69,7 +69,7 @@ class PsdOptimizer final : public Optimizer {
   ObservationFeatures features_;
   std::vector<PolicyNet> nets_;      // per group
   std::vector<double> step_factor_;  // per group: the policy's width-aware step factor
-  std::vector<Mat> obs_, out_;       // per group: features (3 x n) and steps (1 x n), reused
+  std::vector<Mat> obs_, out_;       // per group: features (inputs x n) and steps (1 x n), reused
   // float64 runtime, per group: one state column per coordinate.
   std::vector<LstmState> states_;
   std::vector<LstmWorkspace> ws_;
