@@ -291,10 +291,29 @@ TEST(Lqg, NonPositiveDefiniteWithoutRemedyFailsCleanly) {
   capped.kappa_cap = 1e-3;
   try {
     lqg_backward(p.dyn, p.cost, terms, 1e-6, capped);
-    FAIL() << "expected l2o::Error";
-  } catch (const Error& e) {
+    FAIL() << "expected l2o::gps::NotPositiveDefinite";
+  } catch (const NotPositiveDefinite& e) {
     EXPECT_NE(std::string(e.what()).find("not positive definite"), std::string::npos) << e.what();
   }
+  // The trust-region search with the same cap: solve_trust_region throws, the _or_keep form
+  // returns the previous policy unchanged with status Failed and KL 0.
+  TrustRegionOptions tro;
+  tro.lqg = capped;
+  EXPECT_THROW(solve_trust_region(p.dyn, p.cost, terms, 0.5, 1e-6, tro), NotPositiveDefinite);
+  const TrustRegionResult kept = solve_trust_region_or_keep(p.dyn, p.cost, terms, 0.5, 1e-6, prev, tro);
+  EXPECT_EQ(kept.status, TrustRegionStatus::Failed);
+  EXPECT_EQ(kept.kl, 0.0);
+  EXPECT_EQ(kept.kappa, 1e-6);
+  for (Index t = 0; t < kT; ++t) {
+    EXPECT_EQ(kept.policy.K[t], prev.K[t]);
+    EXPECT_EQ(kept.policy.cov[t], prev.cov[t]);
+  }
+  // A well-posed problem is solved as by solve_trust_region.
+  Problem q = random_problem(10);
+  const TrustRegionResult a = solve_trust_region(q.dyn, q.cost, terms, 0.5, 1.0, TrustRegionOptions{});
+  const TrustRegionResult b = solve_trust_region_or_keep(q.dyn, q.cost, terms, 0.5, 1.0, prev, TrustRegionOptions{});
+  EXPECT_EQ(a.kl, b.kl);
+  EXPECT_NE(b.status, TrustRegionStatus::Failed);
 }
 
 TEST(Lqg, NonFiniteInputsAreReportedNotPropagated) {

@@ -109,6 +109,8 @@ const char* to_string(TrustRegionStatus status) {
       return "slack";
     case TrustRegionStatus::Exceeded:
       return "exceeded";
+    case TrustRegionStatus::Failed:
+      return "failed: kept the previous policy";
   }
   return "?";
 }
@@ -182,7 +184,7 @@ LqgSolution lqg_backward(const LinearGaussianDynamics& dynamics, const Quadratic
     delta *= 2.0;
     ++sol.pd_retries;
     if (k_try >= options.kappa_cap)
-      throw Error(
+      throw NotPositiveDefinite(
           fmt::format("LQG backward pass: Q_aa is not positive definite at step {} even with kappa = {:.3g} "
                       "(check that the dynamics and cost are well conditioned)",
                       fail, k_try));
@@ -309,6 +311,22 @@ TrustRegionResult solve_trust_region(const LinearGaussianDynamics& dynamics, con
   out.iterations = iterations;
   out.pd_retries = pd_retries;
   return out;
+}
+
+TrustRegionResult solve_trust_region_or_keep(const LinearGaussianDynamics& dynamics, const QuadraticCost& cost,
+                                             const KlTerms& terms, double epsilon, double kappa_start,
+                                             const LinearGaussianPolicy& keep, const TrustRegionOptions& options) {
+  try {
+    return solve_trust_region(dynamics, cost, terms, epsilon, kappa_start, options);
+  } catch (const NotPositiveDefinite&) {
+    TrustRegionResult r;
+    r.policy = keep;
+    r.kappa = kappa_start;
+    r.epsilon = epsilon;
+    r.kl = 0.0;
+    r.status = TrustRegionStatus::Failed;
+    return r;
+  }
 }
 
 }  // namespace l2o::gps

@@ -67,6 +67,15 @@ enum class TrustRegionStatus {
   Slack,     // KL < epsilon without meeting it (kappa at its lower end: the bound is inactive),
              // or the best feasible solution after the search ran out of iterations
   Exceeded,  // no solution with KL <= epsilon was found (the last one is returned)
+  Failed,    // no LQG solution at all (NotPositiveDefinite); the caller kept the previous policy
+};
+
+// The LQG backward pass found Q_aa not positive definite even at the largest kappa (the fitted
+// cost's value function is not convex in the action): a property of the fitted models, which a
+// meta-trainer can survive by keeping the previous policy (psd_gps_trainer.cpp).
+class NotPositiveDefinite : public Error {
+ public:
+  using Error::Error;
 };
 
 struct TrustRegionResult {
@@ -88,6 +97,13 @@ struct TrustRegionResult {
 TrustRegionResult solve_trust_region(const LinearGaussianDynamics& dynamics, const QuadraticCost& cost,
                                      const KlTerms& terms, double epsilon, double kappa_start,
                                      const TrustRegionOptions& options);
+
+// solve_trust_region, except that an LQG with no positive-definite solution at any kappa
+// (NotPositiveDefinite) returns `keep` with KL 0, kappa unchanged and status Failed [ours]: a
+// meta-trainer skips that group's C-step for one iteration instead of ending the run.
+TrustRegionResult solve_trust_region_or_keep(const LinearGaussianDynamics& dynamics, const QuadraticCost& cost,
+                                             const KlTerms& terms, double epsilon, double kappa_start,
+                                             const LinearGaussianPolicy& keep, const TrustRegionOptions& options);
 
 const char* to_string(TrustRegionStatus status);
 

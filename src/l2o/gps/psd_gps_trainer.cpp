@@ -561,7 +561,9 @@ IterationReport PsdGpsTrainer::run_badmm_iteration() {
       terms.nu = st.duals.nu;
       terms.lambda = st.duals.lambda;
       const double eps = trust_region_epsilon(config_.gps.trust_region.kl_step, T, st.step_mult);
-      tr[gs] = solve_trust_region(dyn[gs], cost[gs], terms, eps, st.kappa, config_.gps.trust_region);
+      tr[gs] = solve_trust_region_or_keep(dyn[gs], cost[gs], terms, eps, st.kappa, psi_[gs], config_.gps.trust_region);
+      // A failed C-step [ours]: the next iteration's models are asked for the smallest step.
+      if (tr[gs].status == TrustRegionStatus::Failed) st.step_mult = config_.gps.step_size.min_step_mult;
       psi_[gs] = tr[gs].policy;
       st.kappa = tr[gs].kappa;
     });
@@ -678,7 +680,9 @@ IterationReport PsdGpsTrainer::run_mdgps_iteration() {
     KlTerms terms;
     terms.previous = &m.pibar[gs];
     const double eps = trust_region_epsilon(config_.gps.trust_region.kl_step, T, st.step_mult);
-    tr[gs] = solve_trust_region(m.dyn[gs], m.cost[gs], terms, eps, st.kappa, config_.gps.trust_region);
+    tr[gs] = solve_trust_region_or_keep(m.dyn[gs], m.cost[gs], terms, eps, st.kappa, m.pibar[gs],
+                                        config_.gps.trust_region);
+    if (tr[gs].status == TrustRegionStatus::Failed) st.step_mult = config_.gps.step_size.min_step_mult;
     psi_[gs] = tr[gs].policy;
     st.kappa = tr[gs].kappa;
     st.prev_objective = pibar_objective[gs];
