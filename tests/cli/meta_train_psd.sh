@@ -61,3 +61,28 @@ grep -q 'Convolutional GPS, mdgps' "$TMP/multi.log" || fail "the log does not na
 grep -q 'task family (3 nets): 5-6-3 batch 8' "$TMP/multi.log" || fail "the log does not list the task family"
 grep -q 'meta-loss sampled pi' "$TMP/multi.log" || fail "the second MDGPS iteration did not sample pi"
 grep -q '"algorithm": *"mdgps"' "$TMP/multi.json" || fail "the policy's provenance lacks the algorithm"
+
+# --iterations 0: the pre-trained pi alone is written (iteration 0); a moment-feature config
+# without the LSTM's input names is an error naming arch.inputs, with them it meta-trains a
+# 7-input policy that l2o train runs.
+"$L2O" meta-train --method psd "${DATA[@]}" "${PSD[@]}" --iterations 0 --out "$TMP/pre.json" \
+  || fail "--iterations 0 failed"
+grep -q '"best_iteration": *0' "$TMP/pre.json" \
+  || fail "the pre-trained policy does not say it is iteration 0"
+python3 - "$TMP/config.json" "$TMP/moments.json" "$TMP/moments-bad.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["features"] = {"moments": {"momentum_decays": [0.5, 0.9]}}
+json.dump(c, open(sys.argv[3], "w"))
+c.setdefault("arch", {})["inputs"] = ["O1", "O2", "O3", "M0.5", "M0.9", "R"]
+c["arch"].setdefault("lstm", {})["input_size"] = 6
+json.dump(c, open(sys.argv[2], "w"))
+PY
+expect_error "arch.inputs" meta-train --method psd "${DATA[@]}" --samples 3 --coordinates 4 \
+  --config "$TMP/moments-bad.json" --iterations 1 --out "$TMP/x.json"
+"$L2O" meta-train --method psd "${DATA[@]}" --samples 3 --coordinates 4 --config "$TMP/moments.json" --iterations 1 \
+  --quiet --out "$TMP/moments-policy.json" || fail "moment-feature meta-training failed"
+grep -q '"M0.9"' "$TMP/moments-policy.json" || fail "the policy does not name its moment inputs"
+"$L2O" train --optimizer psd --policy "$TMP/moments-policy.json" "${DATA[@]::6}" --batch 8 --iters 12 --seed 1000 \
+  --quiet --out "$TMP/moments.csv" || fail "l2o train with the moment-feature policy failed"
+echo "ok"

@@ -158,7 +158,7 @@ const FieldTable<BA>& badmm_fields() {
 using SA = SamplingOptions;
 const FieldTable<SA>& sampling_fields() {
   static const FieldTable<SA> t{
-      integer<SA>("iterations", &SA::iterations, at_least(1), "GPS iterations"),
+      integer<SA>("iterations", &SA::iterations, nonnegative(), "GPS iterations (0: the pre-trained pi only)"),
       integer<SA>("trajectories", &SA::trajectories, at_least(1), "trajectories per iteration"),
       integer<SA>("horizon", &SA::horizon, at_least(2), "T, steps per trajectory"),
       integer<SA>("coordinates_per_group", &SA::coordinates_per_group, at_least(1),
