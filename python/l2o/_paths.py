@@ -1,7 +1,8 @@
 """Where the tuned values and the shipped policies are, resolved by the C++ code of the tool.
 
 Order (the tool's, plus the installed package): an explicit path; $L2O_TUNED (tuned values only);
-./configs/tuned.json or ./policies/<name>-mnist.json in the current directory; the copies that
+./configs/tuned.json or ./policies/<the shipped file> in the current directory (psd-mnist-multi.json
+for psd, l2l-mnist.json for l2l); the copies that
 `cmake --install` puts inside the package; the source tree the module was built from.
 """
 import os
@@ -26,8 +27,9 @@ def policy_path(name, policy=None):
     """`policy` if given, else the shipped policy of the learned optimizer `name` ("psd", "l2l")."""
     if policy is not None:
         return os.fspath(policy)
-    local = os.path.join("policies", f"{name}-mnist.json")  # the tool's first place
-    packaged = os.path.join(_PACKAGE_DIR, "policies", f"{name}-mnist.json")
+    file = os.path.basename(_native.shipped_policy_path(name))
+    local = os.path.join("policies", file)  # the tool's first place
+    packaged = os.path.join(_PACKAGE_DIR, "policies", file)
     if not os.path.exists(local) and os.path.exists(packaged):
         return packaged
     return _native.shipped_policy_path(name)  # ./policies, else the source tree

@@ -27,8 +27,11 @@ struct OptimizerSpec {
 // or non-numeric hyper-parameter, a value the optimizer rejects, or a missing/unreadable policy file.
 OptimizerPtr make_optimizer(const OptimizerSpec& spec);
 
-// The project's shipped policy of a learned optimizer: policies/<name>-mnist.json in the current
-// directory, else in the source tree l2o was built from.
+// The file name of a learned optimizer's default policy: psd-mnist-multi.json for "psd",
+// <name>-mnist.json otherwise (l2l-mnist.json).
+std::string shipped_policy_file(const std::string& name);
+// The project's shipped policy of a learned optimizer: policies/<shipped_policy_file> in the
+// current directory, else in the source tree l2o was built from.
 std::string shipped_policy_path(const std::string& name);
 
 // The learned optimizer kinds that need a policy file.
