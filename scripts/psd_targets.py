@@ -22,6 +22,12 @@ import sys
 HAND = {"sgd", "momentum", "cg", "lbfgs", "adagrad", "adam", "rmsprop"}
 
 
+def mean(o):
+    """Mean meta-loss of an optimizer's converged runs; infinite when every run diverged (null)."""
+    v = o.get("meta_loss_mean")
+    return float("inf") if v is None else v
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("summary")
@@ -43,12 +49,12 @@ def main():
                      f"'{a.policy}' (names: {', '.join(opts)})")
         me = opts[a.policy]
         others = [o for n, o in opts.items() if n != a.policy]
-        best_other = min(others, key=lambda o: (o["diverged_runs"] > 0, o["meta_loss_mean"]))
+        best_other = min(others, key=lambda o: (o["diverged_runs"] > 0, mean(o)))
         hand = [o for o in others if o["name"] in HAND and o["diverged_runs"] == 0]
-        best_hand = min(hand, key=lambda o: o["meta_loss_mean"])
+        best_hand = min(hand, key=mean)
         wins = sum(1 for x, y in zip(me["meta_losses"], best_hand["meta_losses"]) if x < y)
         n = len(me["meta_losses"])
-        first = me["diverged_runs"] == 0 and me["meta_loss_mean"] < best_other["meta_loss_mean"]
+        first = me["diverged_runs"] == 0 and mean(me) < mean(best_other)
         firsts += first
         paired_ok += wins >= 0.8 * n
         diverged += me["diverged_runs"]
@@ -60,9 +66,9 @@ def main():
             sp, sp_text = None, "—"
         if sp is not None:
             speedups.append(sp)
-        gap = 100.0 * (me["meta_loss_mean"] / best_other["meta_loss_mean"] - 1.0)
+        gap = 100.0 * (mean(me) / mean(best_other) - 1.0)
         rows.append([f"{p['experiment']} {p['dataset']}", f"{p['arch']}, {p['batch']}, {p['iters']}",
-                     f"{me['meta_loss_mean']:.2f}", str(me["rank"]), f"{best_other['name']} {gap:+.1f} %",
+                     f"{mean(me):.2f}", str(me["rank"]), f"{best_other['name']} {gap:+.1f} %",
                      f"{best_hand['name']}", f"{wins}/{n}", str(me["diverged_runs"]), sp_text])
 
     head = ["panel", "net, batch, iters", "meta-loss", "rank", "vs best other", "best tuned baseline",
