@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks a PSD policy against the targets of issue 16 on an `l2o bench` summary.json.
 
-usage: scripts/psd_targets.py SUMMARY.json [--policy NAME] [--markdown]
+usage: scripts/psd_targets.py SUMMARY.json [--policy NAME] [--exclude NAME,...] [--markdown]
 
 For each panel: the policy's mean meta-loss, its rank among all optimizers, the best other
 optimizer and the gap, the best *tuned hand-designed* optimizer by mean meta-loss and on how many
@@ -32,6 +32,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("summary")
     ap.add_argument("--policy", default="psd", help="optimizer name in the summary (default psd)")
+    ap.add_argument("--exclude", default="", help="optimizers to leave out of the comparison (comma-separated), "
+                    "e.g. the other PSD policy")
     ap.add_argument("--markdown", action="store_true", help="print the panel table as Markdown")
     a = ap.parse_args()
     try:
@@ -48,7 +50,8 @@ def main():
             sys.exit(f"psd_targets.py: {a.summary}: panel {p['experiment']} {p['dataset']} has no optimizer "
                      f"'{a.policy}' (names: {', '.join(opts)})")
         me = opts[a.policy]
-        others = [o for n, o in opts.items() if n != a.policy]
+        excluded = set(filter(None, a.exclude.split(",")))
+        others = [o for n, o in opts.items() if n != a.policy and n not in excluded]
         best_other = min(others, key=lambda o: (o["diverged_runs"] > 0, mean(o)))
         hand = [o for o in others if o["name"] in HAND and o["diverged_runs"] == 0]
         best_hand = min(hand, key=mean)
