@@ -8,7 +8,8 @@ usage: scripts/adam_speedup.py SUMMARY.json [--policy psd] [--factor 4] [--l2o b
 speed-up = (first iteration at which Adam's mean objective, over the panel's seeds, is at or below
 PSD's final mean objective; linear interpolation between evaluations) / the panel's iterations.
 Adam runs factor x the panel's iterations (objective every 5); '> factor' if it still never gets
-there. Checks first that the 400-iteration prefix of Adam's runs matches the bench's meta-loss.
+there. Checks that the first `iters` iterations of these runs are the bench's: their meta-loss
+(the bench's rule, curve_meta_loss) must equal the bench's Adam mean to 1e-9, relative.
 """
 import argparse
 import csv
@@ -27,6 +28,15 @@ def mean_curve(files):
         curves.append({int(r["iter"]): float(r["objective"]) for r in rows})
     iters = sorted(set.intersection(*(set(c) for c in curves)))
     return iters, [statistics.fmean(c[i] for c in curves) for i in iters], curves
+
+
+def meta_loss(curve, total):
+    """Sum of f at t = 1..total, linear between evaluated iterations (bench/curve_stats.cpp)."""
+    pts = sorted((i, v) for i, v in curve.items() if i <= total)
+    if not pts or pts[0][0] != 0 or pts[-1][0] != total:
+        raise ValueError(f"the curve is not evaluated at 0 and {total}")
+    return sum(gap * fa + (fb - fa) * (gap + 1) / 2.0
+               for (a, fa), (b, fb) in zip(pts, pts[1:]) for gap in [b - a])
 
 
 def reach(iters, curve, target):
@@ -78,14 +88,17 @@ def main():
             files.append(f)
         its, curve, curves = mean_curve(files)
         # The first `iters` iterations must be the bench's runs (same task, seeds, tuned values).
-        prefix = statistics.fmean(sum(v for i, v in c.items() if 0 < i <= iters) * p["eval_every"] for c in curves)
+        prefix = statistics.fmean(meta_loss(c, iters) for c in curves)
+        if abs(prefix / adam["meta_loss_mean"] - 1.0) > 1e-9:
+            sys.exit(f"adam_speedup.py: {name}: Adam's first {iters} iterations here give meta-loss {prefix:.6f}, "
+                     f"the bench's {adam['meta_loss_mean']:.6f}: not the same runs")
         at = reach(its, curve, target)
         sp = at / iters if at is not None else None
         speedups.append(sp if sp is not None else float(a.factor))
         print(f"{name}: Adam reaches PSD's final {target:.4f} at iteration "
               f"{'%.0f' % at if at is not None else 'never (> %d)' % (a.factor * iters)} -> "
               f"{'%.2fx' % sp if sp is not None else '> %dx' % a.factor} "
-              f"(Adam's first-{iters} meta-loss here {prefix:.2f}, in the bench {adam['meta_loss_mean']:.2f})")
+              f"(Adam's first {iters} iterations: meta-loss {prefix:.2f}, as in the bench)")
     print(f"median speed-up over Adam across {len(speedups)} panels: {statistics.median(speedups):.2f}x")
 
 

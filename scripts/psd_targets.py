@@ -52,7 +52,7 @@ def main():
         me = opts[a.policy]
         excluded = set(filter(None, a.exclude.split(",")))
         others = [o for n, o in opts.items() if n != a.policy and n not in excluded]
-        best_other = min(others, key=lambda o: (o["diverged_runs"] > 0, mean(o)))
+        best_other = min(others, key=lambda o: (o["diverged_runs"] > 0, mean(o)))  # noqa: E731
         hand = [o for o in others if o["name"] in HAND and o["diverged_runs"] == 0]
         best_hand = min(hand, key=mean)
         wins = sum(1 for x, y in zip(me["meta_losses"], best_hand["meta_losses"]) if x < y)
@@ -69,9 +69,11 @@ def main():
             sp, sp_text = None, "—"
         if sp is not None:
             speedups.append(sp)
+        key = lambda o: (o["diverged_runs"] > 0, mean(o))
+        rank = 1 + sum(1 for o in others if key(o) < key(me))  # among the optimizers compared
         gap = 100.0 * (mean(me) / mean(best_other) - 1.0)
         rows.append([f"{p['experiment']} {p['dataset']}", f"{p['arch']}, {p['batch']}, {p['iters']}",
-                     f"{mean(me):.2f}", str(me["rank"]), f"{best_other['name']} {gap:+.1f} %",
+                     f"{mean(me):.2f}", str(rank), f"{best_other['name']} {gap:+.1f} %",
                      f"{best_hand['name']}", f"{wins}/{n}", str(me["diverged_runs"]), sp_text])
 
     head = ["panel", "net, batch, iters", "meta-loss", "rank", "vs best other", "best tuned baseline",

@@ -5,6 +5,7 @@
 // by the option's existence (same names, same JSON, same fingerprint).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -195,8 +196,25 @@ TEST(MomentFeatures, PolicyFileRoundTripAndInputChecks) {
     EXPECT_LT((da - dc).cwiseAbs().maxCoeff(), 1e-4 * (1.0 + da.cwiseAbs().maxCoeff()));
     x += da;
   }
-  // The moment features change the steps: the same weights reading zeros in rows 3-6 differ.
-  EXPECT_GT(da.cwiseAbs().maxCoeff(), 0.0);
+  // The moment inputs reach the step: the same policy with the first-layer columns of inputs 3-6
+  // zeroed in every network (so it ignores M_b and R) steps differently on the same history.
+  PsdPolicy blind = policy;
+  for (PolicyNet n : blind.networks()) blind.network(n).weights(0).middleCols(3, 4).setZero();
+  auto d = make_psd(policy), e = make_psd(blind);
+  d->init(layout);
+  e->init(layout);
+  Rng rng2(3);
+  Vec y = Vec::Zero(layout.dim), dd, de;
+  double differs = 0.0;
+  for (int t = 0; t < 5; ++t) {
+    Vec g(layout.dim);
+    for (Index j = 0; j < layout.dim; ++j) g(j) = 0.1 * rng2.normal();
+    d->step({y, 1.0 / (1 + t), g}, dd);
+    e->step({y, 1.0 / (1 + t), g}, de);
+    differs = std::max(differs, (dd - de).cwiseAbs().maxCoeff());
+    y += dd;
+  }
+  EXPECT_GT(differs, 1e-6 * (1.0 + dd.cwiseAbs().maxCoeff()));
 
   PsdPolicyConfig wrong = cfg;
   wrong.arch.inputs = {"O1", "O2", "O3"};

@@ -11,7 +11,6 @@ namespace l2o {
 
 ObservationFeatures::ObservationFeatures(FeatureConfig config, Index dim) : config_(std::move(config)) {
   config_.validate("observation features");
-  count_ = config_.observation_count();
   reset(dim);
 }
 
@@ -71,7 +70,7 @@ void ObservationFeatures::compute(Index offset, Index count, Mat& out) const {
   if (offset < 0 || count < 0 || offset + count > dim_)
     throw Error(fmt::format("observation features: coordinates [{}, {}) outside dimension {}", offset, offset + count,
                             dim_));
-  out.resize(count_, count);
+  out.resize(this->count(), count);
   out.row(0).setConstant(o1_);
   out.row(1) = o2_.segment(offset, count).transpose();
   out.row(2) = o3_.segment(offset, count).transpose();
@@ -82,7 +81,7 @@ void ObservationFeatures::compute(Index offset, Index count, Mat& out) const {
 }
 
 void ObservationFeatures::compute(const std::vector<Index>& coords, Mat& out) const {
-  out.resize(count_, static_cast<Index>(coords.size()));
+  out.resize(this->count(), static_cast<Index>(coords.size()));
   const Index K = static_cast<Index>(mfeat_.size());
   for (std::size_t k = 0; k < coords.size(); ++k) {
     const Index j = coords[k];

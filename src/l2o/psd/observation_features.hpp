@@ -41,7 +41,7 @@ class ObservationFeatures {
   Index time() const { return t_; }  // -1 before the first observation
   Index dim() const { return dim_; }
   const FeatureConfig& config() const { return config_; }
-  Index count() const { return count_; }  // rows of a feature matrix (config().observation_count())
+  Index count() const { return config_.observation_count(); }  // rows of a feature matrix
 
   // The features at the latest time step.
   double o1() const { return o1_; }
@@ -68,7 +68,6 @@ class ObservationFeatures {
   Vec step_;           // x_t - x_{t-1} (t >= 1)
   double o1_ = 0.0;
   Vec o2_, o3_;
-  Index count_ = kLm17Count;
   // Moment features (empty without them): running means m_b per decay and of g^2, and the
   // features M_b and R of the latest step.
   std::vector<Vec> m_, mfeat_;

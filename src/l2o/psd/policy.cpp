@@ -121,10 +121,6 @@ nlohmann::json PsdArchitecture::to_json() const {
   return j;
 }
 
-std::vector<double> PsdArchitecture::input_scale_of(std::size_t net) const {
-  return input_scale.empty() ? std::vector<double>(inputs.size(), 1.0) : input_scale.at(net);
-}
-
 PsdArchitecture PsdArchitecture::from_json(const nlohmann::json& j, const std::string& where) {
   PsdArchitecture a;
   if (!j.is_object()) throw Error(fmt::format("{}: PSD architecture must be a JSON object", where));
@@ -180,15 +176,23 @@ void PsdArchitecture::validate(const std::string& where) const {
 
 // ---------------------------------------------------------------- policy
 
+void check_inputs(const PsdPolicyConfig& config, const std::string& where) {
+  if (config.arch.inputs != config.features.observation_names())
+    throw Error(fmt::format("{}: the LSTM reads inputs {} but the feature settings give {}", where,
+                            nlohmann::json(config.arch.inputs).dump(),
+                            nlohmann::json(config.features.observation_names()).dump()));
+}
+
 PsdPolicy::PsdPolicy(PsdPolicyConfig config) : config_(std::move(config)) {
   config_.features.validate("PSD policy");
   config_.arch.validate("PSD policy");
-  if (config_.arch.inputs != config_.features.observation_names())
-    throw Error(fmt::format("PSD policy: the LSTM reads inputs {} but the feature settings give {}",
-                            nlohmann::json(config_.arch.inputs).dump(),
-                            nlohmann::json(config_.features.observation_names()).dump()));
+  check_inputs(config_, "PSD policy");
   nets_ = policy_networks(config_.arch.sharing);
-  for (std::size_t k = 0; k < nets_.size(); ++k) lstms_.emplace_back(config_.arch.lstm_config());
+  for (std::size_t k = 0; k < nets_.size(); ++k) {
+    lstms_.emplace_back(config_.arch.lstm_config());
+    scales_.push_back(config_.arch.input_scale.empty() ? std::vector<double>(config_.arch.inputs.size(), 1.0)
+                                                       : config_.arch.input_scale[k]);
+  }
 }
 
 PsdPolicy PsdPolicy::fresh(const PsdPolicyConfig& config, std::uint64_t seed) {
@@ -257,7 +261,7 @@ void PsdPolicy::act(PolicyNet net, const Eigen::Ref<const Mat>& obs, LstmState& 
 }
 
 Mat PsdPolicy::network_input(PolicyNet net, const Eigen::Ref<const Mat>& obs) const {
-  const std::vector<double> s = config_.arch.input_scale_of(static_cast<std::size_t>(index_of(net)));
+  const std::vector<double>& s = input_scale(net);
   Mat u = obs;
   for (Index r = 0; r < u.rows() && r < static_cast<Index>(s.size()); ++r) u.row(r) *= s[static_cast<std::size_t>(r)];
   return u;
@@ -280,10 +284,7 @@ PsdPolicy PsdPolicy::from_file(const PolicyFile& f) {
   PsdPolicyConfig cfg;
   cfg.arch = PsdArchitecture::from_json(f.architecture, f.source);
   cfg.features = FeatureConfig::from_json(f.features, f.source);
-  if (cfg.arch.inputs != cfg.features.observation_names())
-    throw Error(fmt::format("{}: the LSTM reads inputs {} but the feature settings give {}", f.source,
-                            nlohmann::json(cfg.arch.inputs).dump(),
-                            nlohmann::json(cfg.features.observation_names()).dump()));
+  check_inputs(cfg, f.source);
   PsdPolicy p(cfg);
   std::size_t expected = 0;
   for (std::size_t k = 0; k < p.nets_.size(); ++k) {

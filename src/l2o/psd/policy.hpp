@@ -86,8 +86,6 @@ struct PsdArchitecture {
   StepScaling step_scaling;  // written to the file only when its rule is not "none"
 
   Index input_count() const { return static_cast<Index>(inputs.size()); }
-  // The factors of network `net` (all 1 when input_scale is empty).
-  std::vector<double> input_scale_of(std::size_t net) const;
 
   LstmConfig lstm_config() const;  // input: one per entry of `inputs`; output 1 (the step)
   void validate(const std::string& where) const;  // throws l2o::Error naming `where`
@@ -99,6 +97,10 @@ struct PsdPolicyConfig {
   PsdArchitecture arch;
   FeatureConfig features;
 };
+
+// Throws l2o::Error naming `where` unless the LSTM's inputs are the names the feature settings
+// produce (FeatureConfig::observation_names()).
+void check_inputs(const PsdPolicyConfig& config, const std::string& where);
 
 class PsdPolicy {
  public:
@@ -137,16 +139,15 @@ class PsdPolicy {
   void act(PolicyNet net, const Eigen::Ref<const Mat>& obs, LstmState& state, Mat& steps, LstmWorkspace& ws) const;
   // The LSTM input for features `obs` (inputs x n): each row times the network's input scale.
   Mat network_input(PolicyNet net, const Eigen::Ref<const Mat>& obs) const;
-  // The factors network_input applies to the inputs.
-  std::vector<double> input_scale(PolicyNet net) const {
-    return config_.arch.input_scale_of(static_cast<std::size_t>(index_of(net)));
-  }
+  // The factors network_input applies to the inputs (all 1 when the architecture has none).
+  const std::vector<double>& input_scale(PolicyNet net) const { return scales_[static_cast<std::size_t>(index_of(net))]; }
 
  private:
   Index index_of(PolicyNet n) const;
   PsdPolicyConfig config_;
   std::vector<PolicyNet> nets_;
   std::vector<Lstm> lstms_;
+  std::vector<std::vector<double>> scales_;  // per network: arch.input_scale, or ones
   std::string source_ = "<memory>";
 };
 }  // namespace l2o

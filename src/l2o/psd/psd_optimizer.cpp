@@ -105,7 +105,7 @@ void PsdOptimizer::step(const StepContext& ctx, Vec& delta) {
       delta.segment(g.offset, g.size()) = out_[k].row(0).transpose() * step_factor_[k];
       continue;
     }
-    const std::vector<double> scale = policy_->input_scale(nets_[k]);
+    const std::vector<double>& scale = policy_->input_scale(nets_[k]);
     obs32_[k].resize(obs_[k].rows(), obs_[k].cols());
     for (Index r = 0; r < obs_[k].rows(); ++r)
       obs32_[k].row(r) = (obs_[k].row(r) * scale[static_cast<std::size_t>(r)]).cast<float>();

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Validation of PSD policies on meta-training validation seeds (never the evaluation seeds 1000+).
+
+usage: scripts/validate_psd.py NAME=POLICY ... [--l2o build/l2o] [--out DIR] [--jobs 2] [--only TEXT]
+
+Runs `l2o train` for each policy on the four validation tasks of docs/meta-training.md (MNIST
+48-48-10 and 100-200-10, minibatch 64 and 10, 400 iterations, objective every iteration; seeds
+900-909 for the first task, 900-904 for the others), and the tuned Adam and AdaGrad on the same
+runs. Prints each optimizer's mean meta-loss (sum of f over iterations 1..400) per task and the
+criterion: the mean over the four tasks of its meta-loss over the best tuned baseline's there.
+Runs are kept in DIR (one CSV per run) and reused. --only keeps the tasks whose name contains TEXT.
+"""
+import argparse
+import concurrent.futures as cf
+import csv
+import os
+import subprocess
+import sys
+
+TASKS = [("mnist-48-48-10-b64", "48-48-10", 64, range(900, 910)),
+         ("mnist-48-48-10-b10", "48-48-10", 10, range(900, 905)),
+         ("mnist-100-200-10-b64", "100-200-10", 64, range(900, 905)),
+         ("mnist-100-200-10-b10", "100-200-10", 10, range(900, 905))]
+BASELINES = [("adam", ["--optimizer", "adam"]), ("adagrad", ["--optimizer", "adagrad"])]
+
+
+def run(l2o, out, name, opt_args, arch, batch, seed):
+    f = os.path.join(out, f"{name}-{arch}-b{batch}-s{seed}.csv")
+    if not os.path.exists(f):
+        cmd = [l2o, "train", *opt_args, "--dataset", "mnist", "--arch", arch, "--batch", str(batch), "--iters", "400",
+               "--seed", str(seed), "--eval-every", "1", "--quiet", "--out", f + ".part"]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
+        os.replace(f + ".part", f)
+    with open(f) as fh:
+        vals = [float(r["objective"]) for r in csv.DictReader(fh) if int(r["iter"]) >= 1]
+    if len(vals) != 400 or any(v != v for v in vals):
+        return float("inf")  # diverged (reported, ranks last)
+    return sum(vals)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("policies", nargs="+", metavar="NAME=POLICY")
+    ap.add_argument("--l2o", default="build/l2o")
+    ap.add_argument("--out", default="results/validation")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--only", default="")
+    a = ap.parse_args()
+    opts = list(BASELINES)
+    for p in a.policies:
+        if "=" not in p:
+            sys.exit(f"validate_psd.py: '{p}' is not NAME=POLICY")
+        name, path = p.split("=", 1)
+        if not os.path.exists(path):
+            sys.exit(f"validate_psd.py: policy file '{path}' does not exist")
+        opts.append((name, ["--optimizer", "psd", "--policy", path]))
+    tasks = [t for t in TASKS if a.only in t[0]]
+    os.makedirs(a.out, exist_ok=True)
+    with cf.ThreadPoolExecutor(a.jobs) as ex:
+        jobs = {(n, t[0], s): ex.submit(run, a.l2o, a.out, n, args, t[1], t[2], s)
+                for n, args in opts for t in tasks for s in t[3]}
+        try:
+            res = {k: f.result() for k, f in jobs.items()}
+        except RuntimeError as e:
+            sys.exit(f"validate_psd.py: {e}")
+    mean = {(n, t[0]): sum(res[(n, t[0], s)] for s in t[3]) / len(t[3]) for n, _ in opts for t in tasks}
+    best = {t[0]: min(mean[(n, t[0])] for n, _ in BASELINES) for t in tasks}
+    print("optimizer".ljust(16) + "".join(t[0].rjust(22) for t in tasks) + "criterion".rjust(11))
+    for n, _ in opts:
+        crit = sum(mean[(n, t[0])] / best[t[0]] for t in tasks) / len(tasks)
+        print(n.ljust(16) + "".join(f"{mean[(n, t[0])]:22.2f}" for t in tasks) + f"{crit:11.3f}")
+
+
+if __name__ == "__main__":
+    main()
