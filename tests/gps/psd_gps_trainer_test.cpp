@@ -319,6 +319,21 @@ TEST(PsdGpsTrainer, LowersTheMetaLossOfPiAndResumesExactly) {
   // A checkpoint of another seed is refused.
   PsdGpsTrainer other(task, c, 5);
   EXPECT_THROW(other.restore(after_init, "test checkpoint"), Error);
+
+  // Integers out of range (1e300 where an int belongs) are refused with the file named, not
+  // converted (undefined behaviour, found by fuzz_json).
+  nlohmann::json huge = nlohmann::json::parse(after_one.dump());
+  huge["iteration"] = 1e300;
+  try {
+    PsdGpsTrainer(task, c, 4).restore(huge, "test checkpoint");
+    FAIL() << "iteration = 1e300 accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("test checkpoint"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("iteration"), std::string::npos) << e.what();
+  }
+  nlohmann::json huge_seed = nlohmann::json::parse(after_one.dump());
+  huge_seed["seed"] = -1e19;
+  EXPECT_THROW(PsdGpsTrainer(task, c, 4).restore(huge_seed, "test checkpoint"), Error);
 }
 
 }  // namespace

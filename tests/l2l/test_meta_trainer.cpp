@@ -111,6 +111,21 @@ TEST(L2LMetaTrainer, RestoreRejectsMismatchedCheckpoints) {
   L2LMetaTrainer d(t.task, o, L2LSettings{}, {{"dataset", "synthetic"}});
   EXPECT_THROW(d.restore(broken, "ck.json"), Error);
   EXPECT_THROW(d.restore(nlohmann::json{{"format", "something-else"}}, "ck.json"), Error);
+  // Integers out of their type's range (a float such as 1e300 in an int field) are refused with
+  // the file named, not converted (undefined behaviour, found by fuzz_json).
+  for (const char* field : {"epoch", "version"}) {
+    nlohmann::json huge = ck;
+    huge[field] = 1e300;
+    try {
+      d.restore(huge, "ck.json");
+      FAIL() << field << " = 1e300 accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("ck.json"), std::string::npos) << e.what();
+    }
+  }
+  nlohmann::json huge_history = ck;
+  huge_history["history"][0]["updates"] = -1e300;
+  EXPECT_THROW(d.restore(huge_history, "ck.json"), Error);
 
   // More epochs than the checkpoint's run is allowed (extending a run).
   L2LTrainOptions longer = o;

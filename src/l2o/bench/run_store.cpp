@@ -1,4 +1,5 @@
 #include "l2o/bench/run_store.hpp"
+#include "l2o/core/json_integer.hpp"
 
 #include <fmt/core.h>
 
@@ -124,12 +125,12 @@ nlohmann::json stored_run_json(const StoredRun& run) {
 
 StoredRun stored_run_from_json(const nlohmann::json& j, const std::string& source) {
   StoredRun run;
-  run.curve.iters = j.at("iters").get<std::vector<int>>();
+  run.curve.iters = json_integers<int>(j.at("iters"), "iters");
   for (const auto& v : j.at("objective")) run.curve.objective.push_back(number_from(v, source));
   if (run.curve.iters.size() != run.curve.objective.size())
     throw Error(fmt::format("{}: iters and objective differ in length", source));
   run.curve.diverged = j.at("diverged").get<bool>();
-  run.curve.diverged_iter = j.at("diverged_iter").get<int>();
+  run.curve.diverged_iter = json_integer<int>(j.at("diverged_iter"), "diverged_iter");
   run.curve.divergence = j.at("divergence").get<std::string>();
   run.test_accuracy = number_from(j.at("test_accuracy"), source);
   return run;

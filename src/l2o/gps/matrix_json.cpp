@@ -1,4 +1,5 @@
 #include "l2o/gps/matrix_json.hpp"
+#include "l2o/core/json_integer.hpp"
 
 #include <fmt/core.h>
 
@@ -19,7 +20,7 @@ nlohmann::json mat_to_json(const Mat& m) {
 }
 
 Mat mat_from_json(const nlohmann::json& j) {
-  const Index r = j.at("rows").get<Index>(), c = j.at("cols").get<Index>();
+  const Index r = json_integer<Index>(j.at("rows"), "rows"), c = json_integer<Index>(j.at("cols"), "cols");
   const std::vector<double> d = decode_float64(j.at("data").get<std::string>());
   // Sizes compared without multiplying them: r * c of two large counts would overflow.
   if (r < 0 || c < 0 || (c == 0 ? !d.empty() : (r > static_cast<Index>(d.size()) / c || r * c != static_cast<Index>(d.size()))))

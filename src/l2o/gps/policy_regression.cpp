@@ -1,4 +1,5 @@
 #include "l2o/gps/policy_regression.hpp"
+#include "l2o/core/json_integer.hpp"
 
 #include <fmt/core.h>
 
@@ -176,7 +177,7 @@ nlohmann::json PolicyRegressor::save() const {
 void PolicyRegressor::load(const nlohmann::json& j) {
   adam_.clear();
   for (const auto& a : j.at("adam"))
-    adam_.push_back({vec_from_json(a.at("m")), vec_from_json(a.at("v")), a.at("steps").get<long>()});
+    adam_.push_back({vec_from_json(a.at("m")), vec_from_json(a.at("v")), json_integer<long>(a.at("steps"), "steps")});
 }
 
 }  // namespace l2o::gps

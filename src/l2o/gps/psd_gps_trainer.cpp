@@ -1,4 +1,5 @@
 #include "l2o/gps/psd_gps_trainer.hpp"
+#include "l2o/core/json_integer.hpp"
 
 #include <fmt/core.h>
 
@@ -821,14 +822,14 @@ void PsdGpsTrainer::restore(const nlohmann::json& j, const std::string& where) {
   try {
     if (j.value("format", "") != "l2o-psd-gps-checkpoint")
       throw Error(fmt::format("{}: not a PSD GPS checkpoint", where));
-    if (j.at("seed").get<std::uint64_t>() != seed_)
-      throw Error(fmt::format("{}: written with --seed {}, this run has --seed {}", where, j.at("seed").get<std::uint64_t>(), seed_));
+    if (json_integer<std::uint64_t>(j.at("seed"), "seed") != seed_)
+      throw Error(fmt::format("{}: written with --seed {}, this run has --seed {}", where, json_integer<std::uint64_t>(j.at("seed"), "seed"), seed_));
     PsdMetaTrainConfig saved = PsdMetaTrainConfig::from_json(j.at("config"));
     // Everything but the iteration count must match (a resumed run may be asked for more iterations).
     saved.gps.sampling.iterations = config_.gps.sampling.iterations;
     if (saved.to_json() != config_.to_json())
       throw Error(fmt::format("{}: written with different settings (config, horizon, samples or batch)", where));
-    iteration_ = j.at("iteration").get<int>();
+    iteration_ = json_integer<int>(j.at("iteration"), "iteration");
     psi_.clear();
     groups_.clear();
     for (const auto& g : j.at("groups")) {
@@ -855,7 +856,7 @@ void PsdGpsTrainer::restore(const nlohmann::json& j, const std::string& where) {
     policy_ = std::make_shared<PsdPolicy>(pc);
     policy_->set_params(vec_from_json(j.at("policy").at("params")));
     best_params_ = vec_from_json(j.at("best").at("params"));
-    best_iteration_ = j.at("best").at("iteration").get<int>();
+    best_iteration_ = json_integer<int>(j.at("best").at("iteration"), "best.iteration");
     best_meta_loss_ = j.at("best").at("meta_loss").get<double>();
     regressor_ = PolicyRegressor(config_.regression);
     regressor_.load(j.at("regressor"));
@@ -876,11 +877,11 @@ void PsdGpsTrainer::restore(const nlohmann::json& j, const std::string& where) {
     history_.clear();
     for (const auto& h : j.at("history")) {
       IterationReport r;
-      r.iteration = h.at("iteration").get<int>();
+      r.iteration = json_integer<int>(h.at("iteration"), "iteration");
       r.sampled = h.value("sampled", std::string("psi"));
       r.psi_meta_loss = h.at("psi_meta_loss").get<double>();
       r.pi_meta_loss = h.at("pi_meta_loss").get<double>();
-      r.diverged = h.at("diverged").get<int>();
+      r.diverged = json_integer<int>(h.at("diverged"), "diverged");
       r.seconds = h.at("seconds").get<double>();
       r.regression_loss = h.at("regression_loss").get<std::vector<double>>();
       for (const auto& g : h.at("groups")) {
@@ -902,6 +903,8 @@ void PsdGpsTrainer::restore(const nlohmann::json& j, const std::string& where) {
     initialised_ = true;
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: malformed checkpoint ({})", where, e.what()));
+  } catch (const Error& e) {
+    throw in_context(e, where);
   }
 }
 

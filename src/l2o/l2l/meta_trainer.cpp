@@ -1,4 +1,5 @@
 #include "l2o/l2l/meta_trainer.hpp"
+#include "l2o/core/json_integer.hpp"
 
 #include <fmt/core.h>
 
@@ -216,13 +217,16 @@ void L2LMetaTrainer::restore(const nlohmann::json& ck, const std::string& where)
     restore_checked(ck, where);
   } catch (const nlohmann::json::exception& e) {  // ill-typed fields
     throw Error(fmt::format("{}: malformed checkpoint: {}", where, e.what()));
+  } catch (const Error& e) {
+    throw in_context(e, where);
   }
 }
 
 void L2LMetaTrainer::restore_checked(const nlohmann::json& ck, const std::string& where) {
   if (!ck.is_object() || ck.value("format", std::string()) != kCheckpointFormat)
     throw Error(fmt::format("{}: not an l2l meta-training checkpoint (format '{}' expected)", where, kCheckpointFormat));
-  if (ck.value("version", -1) != kCheckpointVersion)
+  if (!ck.contains("version") || !ck.at("version").is_number_integer() ||
+      ck.at("version").get<std::int64_t>() != kCheckpointVersion)
     throw Error(fmt::format("{}: checkpoint version {} is not supported (this build reads version {})", where,
                             member(ck, "version", where).dump(), kCheckpointVersion));
   if (member(ck, "task", where) != task_identity_)
@@ -242,7 +246,7 @@ void L2LMetaTrainer::restore_checked(const nlohmann::json& ck, const std::string
       throw Error(fmt::format("{}: checkpoint was written with {} = {}, this run asks for {}", where, key,
                               saved[key].dump(), value.dump()));
   const nlohmann::json& epoch = member(ck, "epoch", where);
-  if (!epoch.is_number_integer() || epoch.get<int>() < 0)
+  if (!epoch.is_number_integer() || json_integer<int>(epoch, "epoch") < 0)
     throw Error(fmt::format("{}: checkpoint field 'epoch' must be a non-negative integer", where));
 
   const Index n = policy_.num_params();
@@ -250,7 +254,7 @@ void L2LMetaTrainer::restore_checked(const nlohmann::json& ck, const std::string
   const nlohmann::json& best = member(ck, "best", where);
   Vec best_params = decode_params(member(best, "params", where), n, where, "best.params");
   const double best_val = decode_double(member(best, "validation", where), where, "best.validation");
-  const int best_epoch = member(best, "epoch", where).get<int>();
+  const int best_epoch = json_integer<int>(member(best, "epoch", where), "epoch");
   Adam adam(adam_options(options_));
   adam.init(ParamLayout::single(n));
   try {
@@ -261,21 +265,21 @@ void L2LMetaTrainer::restore_checked(const nlohmann::json& ck, const std::string
   std::vector<L2LEpochReport> history;
   for (const auto& h : member(ck, "history", where)) {
     L2LEpochReport r;
-    r.epoch = h.at("epoch").get<int>();
-    r.episode_seed = h.at("episode_seed").get<std::uint64_t>();
+    r.epoch = json_integer<int>(h.at("epoch"), "epoch");
+    r.episode_seed = json_integer<std::uint64_t>(h.at("episode_seed"), "episode_seed");
     r.meta_loss = decode_double(h.at("meta_loss"), where, "history.meta_loss");
-    r.updates = h.at("updates").get<int>();
-    r.diverged_segments = h.at("diverged_segments").get<int>();
+    r.updates = json_integer<int>(h.at("updates"), "updates");
+    r.diverged_segments = json_integer<int>(h.at("diverged_segments"), "diverged_segments");
     r.grad_norm = decode_double(h.at("grad_norm"), where, "history.grad_norm");
     if (!h.at("validation").is_null()) r.validation = decode_double(h.at("validation"), where, "history.validation");
     r.best_validation = decode_double(h.at("best_validation"), where, "history.best_validation");
-    r.best_epoch = h.at("best_epoch").get<int>();
+    r.best_epoch = json_integer<int>(h.at("best_epoch"), "best_epoch");
     r.seconds = h.at("seconds").get<double>();
     history.push_back(r);
   }
   policy_.set_params(params);
   adam_ = adam;
-  epoch_ = epoch.get<int>();
+  epoch_ = json_integer<int>(epoch, "epoch");
   initial_validated_ = member(ck, "initial_validated", where).get<bool>();
   best_params_ = std::move(best_params);
   best_validation_ = best_val;

@@ -1,4 +1,5 @@
 #include "l2o/nn/lstm.hpp"
+#include "l2o/core/json_integer.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -183,9 +184,9 @@ LstmConfig LstmConfig::from_json(const nlohmann::json& j, const std::string& whe
       throw Error(fmt::format("unsupported cell type {}", j.at("cell").dump()));
     if (j.contains("gate_order") && j.at("gate_order") != "ifgo")
       throw Error(fmt::format("unsupported gate order {}", j.at("gate_order").dump()));
-    c.input_size = j.at("input_size").get<Index>();
-    c.layers = j.at("layers").get<std::vector<Index>>();
-    c.output_size = j.at("output_size").get<Index>();
+    c.input_size = json_integer<Index>(j.at("input_size"), "input_size");
+    c.layers = json_integers<Index>(j.at("layers"), "layers");
+    c.output_size = json_integer<Index>(j.at("output_size"), "output_size");
     c.forget_bias = j.value("forget_bias", c.forget_bias);
     c.init_range = j.value("init_range", c.init_range);
   } catch (const nlohmann::json::exception& e) {

@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "l2o/core/error.hpp"
+#include "l2o/core/json_integer.hpp"
 
 namespace l2o {
 
@@ -57,11 +58,11 @@ FeatureConfig FeatureConfig::from_json(const nlohmann::json& j, const std::strin
   try {
     c.grad_offset = j.value("grad_offset", c.grad_offset);
     c.step_offset = j.value("step_offset", c.step_offset);
-    c.window = j.value("window", c.window);
-    c.stride = j.value("stride", c.stride);
-    c.s1_upper = j.value("s1_upper", c.s1_upper);
-    c.s2_upper = j.value("s2_upper", c.s2_upper);
-    c.s3_upper = j.value("s3_upper", c.s3_upper);
+    if (j.contains("window")) c.window = json_integer<decltype(c.window)>(j.at("window"), "window");
+    if (j.contains("stride")) c.stride = json_integer<decltype(c.stride)>(j.at("stride"), "stride");
+    if (j.contains("s1_upper")) c.s1_upper = json_integer<decltype(c.s1_upper)>(j.at("s1_upper"), "s1_upper");
+    if (j.contains("s2_upper")) c.s2_upper = json_integer<decltype(c.s2_upper)>(j.at("s2_upper"), "s2_upper");
+    if (j.contains("s3_upper")) c.s3_upper = json_integer<decltype(c.s3_upper)>(j.at("s3_upper"), "s3_upper");
     if (j.contains("moments")) {
       const nlohmann::json& m = j.at("moments");
       if (!m.is_object()) throw Error("'moments' must be a JSON object");

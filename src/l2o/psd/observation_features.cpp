@@ -1,4 +1,5 @@
 #include "l2o/psd/observation_features.hpp"
+#include "l2o/core/json_integer.hpp"
 
 #include <cmath>
 
@@ -115,8 +116,8 @@ nlohmann::json ObservationFeatures::save() const {
 
 void ObservationFeatures::load(const nlohmann::json& s) {
   try {
-    const Index dim = s.at("dim").get<Index>();
-    const Index t = s.at("t").get<Index>();
+    const Index dim = json_integer<Index>(s.at("dim"), "dim");
+    const Index t = json_integer<Index>(s.at("t"), "t");
     auto vec = [&](const char* name) {
       Vec v = decode_float64_vec(s.at(name).get<std::string>());
       if (v.size() != dim) throw Error(fmt::format("'{}' has {} values, expected {}", name, v.size(), dim));

@@ -1,4 +1,5 @@
 #include "l2o/psd/psd_optimizer.hpp"
+#include "l2o/core/json_integer.hpp"
 
 #include <algorithm>
 #include <array>
@@ -188,11 +189,11 @@ void PsdOptimizer::load_state(const nlohmann::json& state) {
       const std::string kind = g.at("kind").get<std::string>();
       if (kind != "weight" && kind != "bias") throw Error(fmt::format("group '{}' has unknown kind '{}'", cg.name, kind));
       cg.kind = kind == "weight" ? GroupKind::Weight : GroupKind::Bias;
-      cg.layer = g.at("layer").get<int>();
+      cg.layer = json_integer<int>(g.at("layer"), "layer");
       cg.output_layer = g.at("output_layer").get<bool>();
-      cg.rows = g.at("rows").get<Index>();
-      cg.cols = g.at("cols").get<Index>();
-      cg.offset = g.at("offset").get<Index>();
+      cg.rows = json_integer<Index>(g.at("rows"), "rows");
+      cg.cols = json_integer<Index>(g.at("cols"), "cols");
+      cg.offset = json_integer<Index>(g.at("offset"), "offset");
       layout.groups.push_back(cg);
     }
     if (initialised_) {

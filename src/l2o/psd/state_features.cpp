@@ -1,4 +1,5 @@
 #include "l2o/psd/state_features.hpp"
+#include "l2o/core/json_integer.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -123,8 +124,8 @@ nlohmann::json StateFeatures::save() const {
 
 void StateFeatures::load(const nlohmann::json& s) {
   try {
-    const Index dim = s.at("dim").get<Index>();
-    if (s.at("window").get<Index>() != config_.window || s.at("length").get<Index>() != length_)
+    const Index dim = json_integer<Index>(s.at("dim"), "dim");
+    if (json_integer<Index>(s.at("window"), "window") != config_.window || json_integer<Index>(s.at("length"), "length") != length_)
       throw Error("saved with different feature settings");
     auto mat = [&](const char* name, Index rows, Index cols) {
       const Vec v = decode_float64_vec(s.at(name).get<std::string>());
@@ -135,7 +136,7 @@ void StateFeatures::load(const nlohmann::json& s) {
     Mat xa = mat("x_avg", dim, length_), ga = mat("g_avg", dim, length_);
     Vec fr = mat("f_raw", config_.window, 1), fa = mat("f_avg", length_, 1);
     dim_ = dim;
-    t_ = s.at("t").get<Index>();
+    t_ = json_integer<Index>(s.at("t"), "t");
     x_raw_ = std::move(xr);
     g_raw_ = std::move(gr);
     f_raw_ = std::move(fr);
