@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "l2o/cli/commands.hpp"
+#include "l2o/es/es_config.hpp"
 #include "l2o/gps/meta_train_config.hpp"
 #include "l2o/optim/hyper_tables.hpp"
 
@@ -27,6 +28,11 @@ std::string fields_document() {
       "checked by the policy's own reader (docs/psd.md); conditions between fields (kappa_min < kappa_max\n"
       "and the like) are checked by the configs' validate().\n\n";
   out += fields_markdown(gps::psd_meta_train_fields(), gps::PsdMetaTrainConfig{});
+  out +=
+      "\n## ES fine-tuning of a PSD policy (`l2o meta-train --method psd-es --es-config FILE`)\n\n"
+      "Antithetic evolution strategies on the meta-loss of the policy's own rollouts (docs/meta-training.md,\n"
+      "\"Fine-tuning π on its own meta-loss: ES\"). `--updates`, `--pairs` and `--member` override the file.\n\n";
+  out += fields_markdown(es::es_config_fields(), es::EsConfig{});
   out +=
       "\n## Hyper-parameters of the hand-designed optimizers\n\n"
       "In tuned-values files (`\"hyper\"` of each optimizer, configs/tuned.json) and as `l2o train` flags.\n\n";

@@ -17,6 +17,7 @@
 
 #include "l2o/cli/commands.hpp"
 #include "l2o/cli/common_options.hpp"
+#include "l2o/cli/meta_train_es.hpp"
 #include "l2o/cli/meta_train_psd.hpp"
 #include "l2o/core/atomic_file.hpp"
 #include "l2o/core/distributed.hpp"
@@ -253,10 +254,12 @@ MetaTrainShared shared_settings(const MetaTrainFlags& f, const std::string& comm
   return s;
 }
 
-void run_meta_train(const MetaTrainFlags& f, const L2LFlags& l2l, const PsdFlags& psd, const std::string& command) {
+void run_meta_train(const MetaTrainFlags& f, const L2LFlags& l2l, const PsdFlags& psd, const EsFlags& es,
+                    const std::string& command) {
   reject_flags_of(l2l.registered, "l2l", f.method);
   reject_flags_of({f.epochs_option}, "l2l", f.method);
   reject_flags_of(psd.registered, "psd", f.method);
+  reject_flags_of(es.registered, "psd-es", f.method);
   // Eigen's threads: the LSTM products are small enough that more threads mostly add
   // synchronisation (see docs/l2l.md, "Speed").
   Eigen::setNbThreads(f.threads);
@@ -273,7 +276,8 @@ void run_meta_train(const MetaTrainFlags& f, const L2LFlags& l2l, const PsdFlags
   // (add_<method>_flags) and its own run function.
   if (f.method == "l2l") return run_l2l(f, l2l, command);
   if (f.method == "psd") return run_psd(shared_settings(f, command), psd);
-  throw Error(fmt::format("--method: unknown meta-training method '{}' (available: l2l, psd)", f.method));
+  if (f.method == "psd-es") return run_es(shared_settings(f, command), es);
+  throw Error(fmt::format("--method: unknown meta-training method '{}' (available: l2l, psd, psd-es)", f.method));
 }
 }  // namespace
 
@@ -281,8 +285,9 @@ void add_meta_train_command(CLI::App& app) {
   auto flags = std::make_shared<MetaTrainFlags>();
   auto l2l = std::make_shared<L2LFlags>();
   auto psd = std::make_shared<PsdFlags>();
+  auto es = std::make_shared<EsFlags>();
   CLI::App* cmd = app.add_subcommand("meta-train", "Meta-train a learned optimizer and write its policy file");
-  cmd->add_option("--method", flags->method, "Meta-training method: l2l or psd")->required();
+  cmd->add_option("--method", flags->method, "Meta-training method: l2l, psd (GPS) or psd-es (ES fine-tuning of a PSD policy)")->required();
   add_task_flags(cmd, flags->task);
   add_data_flags(cmd, flags->data);
   cmd->add_option("--batch", flags->batch, "Minibatch size of the optimizee")
@@ -305,6 +310,7 @@ void add_meta_train_command(CLI::App& app) {
   cmd->add_flag("--quiet", flags->quiet, "Print nothing but errors");
   add_l2l_flags(cmd, *l2l);
   add_psd_flags(cmd, *psd);
-  cmd->callback([flags, l2l, psd, cmd] { run_meta_train(*flags, *l2l, *psd, reproducible_command(*cmd)); });
+  add_es_flags(cmd, *es);
+  cmd->callback([flags, l2l, psd, es, cmd] { run_meta_train(*flags, *l2l, *psd, *es, reproducible_command(*cmd)); });
 }
 }  // namespace l2o::cli

@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "l2o/core/error.hpp"
+#include "l2o/core/json_integer.hpp"
 
 namespace l2o {
 
@@ -128,22 +129,15 @@ Field<S> integer(std::string name, Acc acc, Range range, std::string doc) {
     const double v = j.get<double>();
     if (!std::isfinite(v) || v != std::floor(v)) c.fail(name, fmt::format("must be a whole number, got {}", j.dump()));
     if (!range.contains(v)) c.fail(name, fmt::format("must be {}, got {}", range.describe(), j.dump()));
-    // The type's own limits, exactly for JSON integers (a 64-bit seed), and below 2^53 (what a
-    // double holds exactly) for whole numbers written as floats.
-    bool fits = false;
-    if (j.is_number_unsigned()) {
-      fits = j.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max());
-    } else if (j.is_number_integer()) {
-      const std::int64_t i = j.get<std::int64_t>();
-      fits = std::is_signed_v<T> ? (i >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-                                    i <= static_cast<std::int64_t>(std::numeric_limits<T>::max()))
-                                 : i >= 0;
-    } else {
-      fits = v >= static_cast<double>(std::numeric_limits<T>::min()) &&
-             v <= std::min(static_cast<double>(std::numeric_limits<T>::max()), 9.0e15);
+    // The type's own limits (core/json_integer.hpp: exact for JSON integers such as a 64-bit seed,
+    // below 2^53 for whole numbers written as floats).
+    T value{};
+    try {
+      value = json_integer<T>(j, name);
+    } catch (const Error&) {
+      c.fail(name, fmt::format("is out of range, got {}", j.dump()));
     }
-    if (!fits) c.fail(name, fmt::format("is out of range, got {}", j.dump()));
-    field_detail::ref(s, acc) = j.is_number_integer() ? j.get<T>() : static_cast<T>(v);
+    field_detail::ref(s, acc) = value;
   };
   f.check = [acc, name, range](const S& s, const FieldContext& c) {
     const auto v = field_detail::ref(const_cast<S&>(s), acc);

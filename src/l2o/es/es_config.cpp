@@ -1,0 +1,85 @@
+#include "l2o/es/es_config.hpp"
+
+#include <fmt/core.h>
+
+#include "l2o/core/error.hpp"
+#include "l2o/task/mlp_task.hpp"
+
+namespace l2o::es {
+
+const char* to_string(EsParams p) { return p == EsParams::Readout ? "readout" : "all"; }
+
+std::string EsMember::text() const { return fmt::format("{}/{}", arch, batch); }
+
+EsMember parse_member(const std::string& text, const std::string& where) {
+  const auto slash = text.find('/');
+  auto fail = [&](const std::string& why) {
+    throw Error(fmt::format("{}: '{}' is not ARCH/BATCH (e.g. 48-48-10/10): {}", where, text, why));
+  };
+  if (slash == std::string::npos) fail("no '/'");
+  EsMember m;
+  m.arch = text.substr(0, slash);
+  try {
+    (void)parse_arch(m.arch);
+  } catch (const Error& e) {
+    fail(e.what());
+  }
+  const std::string b = text.substr(slash + 1);
+  if (b.empty() || b.size() > 7 || b.find_first_not_of("0123456789") != std::string::npos) fail("the batch is not a whole number");
+  m.batch = std::stoi(b);
+  if (m.batch < 1) fail("the batch must be at least 1");
+  return m;
+}
+
+const FieldTable<EsConfig>& es_config_fields() {
+  using C = EsConfig;
+  static const FieldTable<C> t{
+      integer<C>("iterations", &C::iterations, closed(0, 1000000), "ES updates"),
+      integer<C>("pairs", &C::pairs, closed(1, 100000), "antithetic pairs (two rollouts each) per update"),
+      number<C>("sigma", &C::sigma, positive(), "perturbation std, in units of each network's parameter RMS"),
+      number<C>("learning_rate", &C::learning_rate, positive(), "Adam step size, in the same units"),
+      number<C>("beta1", &C::beta1, right_open(0, 1), "Adam beta1"),
+      number<C>("beta2", &C::beta2, right_open(0, 1), "Adam beta2"),
+      number<C>("adam_epsilon", &C::adam_epsilon, positive(), "Adam epsilon"),
+      choice<C>("params", &C::params, {{"readout", EsParams::Readout}, {"all", EsParams::All}},
+                "the parameters ES moves: each network's read-out, or all"),
+      integer<C>("eval_every", &C::eval_every, closed(1, 1000000),
+                 "a rollout evaluates the true objective every k iterations (interpolated between)"),
+      number<C>("divergence_penalty", &C::divergence_penalty, at_least(1),
+                "a diverged rollout scores as this multiple of its initial objective at every iteration"),
+      integer<C>("validate_every", &C::validate_every, closed(1, 1000000), "validate every k updates (and after the last)"),
+      integer<C>("validation_runs", &C::validation_runs, closed(1, 100000), "validation seeds per member"),
+      integer<C>("validation_seed_first", &C::validation_seed_first, closed(0, 1e15), "first validation seed"),
+      choice<C>("precision", &C::precision, {{"float32", Precision::Float32}, {"float64", Precision::Float64}},
+                "the rollouts' LSTM arithmetic"),
+      custom<C>(
+          "members", &C::members, "list of strings", [](const std::vector<std::string>& v) { return nlohmann::json(v); },
+          [](const nlohmann::json& j, const std::string& where) {
+            if (!j.is_array()) throw Error(fmt::format("{} must be a list of \"ARCH/BATCH\" strings, got {}", where, j.dump()));
+            std::vector<std::string> out;
+            for (const auto& v : j) {
+              if (!v.is_string()) throw Error(fmt::format("{}: each member must be a string \"ARCH/BATCH\", got {}", where, v.dump()));
+              out.push_back(parse_member(v.get<std::string>(), where).text());
+            }
+            return out;
+          },
+          "members besides the command's task, \"ARCH/BATCH\" each (same data set)"),
+  };
+  return t;
+}
+
+void EsConfig::validate(const std::string& where) const {
+  check_fields(es_config_fields(), *this, FieldContext{where, "field", ""});
+  for (const auto& m : members) (void)parse_member(m, where + ": members");
+}
+
+nlohmann::json EsConfig::to_json() const { return write_fields(es_config_fields(), *this); }
+
+EsConfig EsConfig::from_json(const nlohmann::json& j, const std::string& where) {
+  EsConfig c;
+  read_fields(es_config_fields(), j, c, FieldContext{where, "field", ""});
+  c.validate(where);
+  return c;
+}
+
+}  // namespace l2o::es
