@@ -7,8 +7,8 @@
 #   L2O_REPRO_SEEDS  runs per optimizer and panel of the comparison (default 10)
 #   L2O_PSD_SEED     meta-training seed of PSD (default 1)
 #
-# About 3 hours on a 2-core machine: tuning ~13 min, L2LBGDBGD ~20 min, the two PSD policies
-# ~10 and ~20 min, comparison with 10 seeds and both PSD policies ~2 hours (docs/experiments.md, docs/meta-training.md, docs/l2l.md).
+# About 4 hours on a 2-core machine: tuning ~13 min, L2LBGDBGD ~20 min, the PSD policies ~10 and
+# ~20 min plus ~30-45 min of ES fine-tuning, comparison with 10 seeds and three PSD policies ~2.5 hours (docs/experiments.md, docs/meta-training.md, docs/l2l.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -29,8 +29,13 @@ mkdir -p "$out"
   --out "$out/psd-mnist-multi-unscaled.json"
 ./build/l2o policy scale-steps --policy "$out/psd-mnist-multi-unscaled.json" --out "$out/psd-mnist-multi.json" \
   --rule fan_in --power 1
+# The default: the family policy fine-tuned by ES on its own meta-loss (docs/meta-training.md,
+# "Fine-tuning π on its own meta-loss: ES"; ~30-45 min).
+./build/l2o meta-train --method psd-es --init-policy "$out/psd-mnist-multi.json" --dataset mnist --arch 48-48-10 \
+  --batch 64 --horizon 400 --member 48-48-10/10 --updates 40 --pairs 8 --seed 1 --out "$out/psd-mnist-multi-es.json"
 ./build/l2o bench --experiment all --seeds "$seeds" --tuned "$out/tuned.json" \
-  --policy psd="$out/psd-mnist-multi.json" --policy psd-paper="$out/psd-mnist.json" --policy l2l="$out/l2l-mnist.json" \
+  --policy psd="$out/psd-mnist-multi-es.json" --policy psd-family="$out/psd-mnist-multi.json" \
+  --policy psd-paper="$out/psd-mnist.json" --policy l2l="$out/l2l-mnist.json" \
   --out "$out/bench"
 echo
 echo "The report is $out/bench/report.md."

@@ -238,7 +238,7 @@ class _Learned(L2OOptimizer):
 
 
 class PSD(_Learned):
-    """Predicted Step Descent (Li & Malik 2017) with a policy file (default: the shipped policies/psd-mnist-multi.json).
+    """Predicted Step Descent (Li & Malik 2017) with a policy file (default: the shipped policies/psd-mnist-multi-es.json).
     Needs the minibatch loss: step(loss=loss) or step(closure)."""
     l2o_name, needs_loss = "psd", True
 

@@ -46,11 +46,11 @@ TEST(ShippedPsdPolicy, IsStandardisedAndTrainsTheMetaTrainingTaskLikeTheBestBase
   EXPECT_LT(r.final_objective(), 0.30) << "initial " << r.trace.front().objective;
 }
 
-// The default shipped policy, meta-trained over a family of MNIST nets with the moment features
+// The family policy, meta-trained over a family of MNIST nets with the moment features
 // (docs/meta-training.md): width-aware steps at power 1 relative to 48-48, the 7 inputs of the
 // moment features, its provenance names the distribution, and on the meta-training task it does
 // better than tuned AdaGrad at batch 64 (validation seeds: 158.6 vs 163.5) and trains at batch 10
-// without diverging. l2o bench and l2o train use it for `psd`.
+// without diverging. The default `psd` is its ES fine-tuning (next test).
 TEST(ShippedPsdPolicy, TheDefaultFamilyPolicyHasMomentFeaturesAndWidthSteps) {
   const std::string path = std::string(L2O_SOURCE_DIR) + "/policies/psd-mnist-multi.json";
   if (!fs::exists(path)) GTEST_SKIP() << path << " not present";
@@ -68,6 +68,44 @@ TEST(ShippedPsdPolicy, TheDefaultFamilyPolicyHasMomentFeaturesAndWidthSteps) {
   ASSERT_FALSE(r.diverged) << r.divergence;
   EXPECT_LT(r.meta_loss(), 170.0);
   const RunResult r10 = run_policy(*task, path, 10);
+  ASSERT_FALSE(r10.diverged) << r10.divergence;
+  EXPECT_LT(r10.final_objective(), r10.trace.front().objective);
+}
+
+// The default shipped policy: the family policy fine-tuned by ES (docs/meta-training.md,
+// "Fine-tuning π on its own meta-loss: ES"). ES moved only the read-out weights of the family
+// policy it names by fingerprint: everything else (architecture, features, width-aware steps, the
+// LSTM weights, the read-out biases) is the family policy's. On the meta-training task it trains at
+// batch 64 and 10 (validation seeds: 153.4 / 280.1 after 20 updates, against 158.6 / 285.2 before).
+TEST(ShippedPsdPolicy, TheDefaultIsTheFamilyPolicyWithAnEsFineTunedReadout) {
+  const std::string dir = std::string(L2O_SOURCE_DIR) + "/policies/";
+  if (!fs::exists(dir + "psd-mnist-multi-es.json") || !fs::exists(dir + "psd-mnist-multi.json"))
+    GTEST_SKIP() << "shipped policies not present";
+  const PsdPolicy es = PsdPolicy::load(dir + "psd-mnist-multi-es.json");
+  const PsdPolicy family = PsdPolicy::load(dir + "psd-mnist-multi.json");
+  const PolicyFile file = load_policy_file(dir + "psd-mnist-multi-es.json");
+  EXPECT_EQ(file.provenance.extra.at("initial_policy").at("fingerprint"), family.fingerprint());
+  EXPECT_EQ(file.provenance.extra.at("config").at("params"), "readout");
+  EXPECT_EQ(es.config().arch.to_json(), family.config().arch.to_json());
+  ASSERT_EQ(es.networks(), family.networks());
+  bool moved = false;
+  for (PolicyNet n : es.networks()) {
+    const Lstm& a = es.network(n);
+    const Lstm& b = family.network(n);
+    EXPECT_EQ(a.weights(0), b.weights(0)) << to_string(n);
+    EXPECT_EQ(a.bias(0), b.bias(0)) << to_string(n);
+    EXPECT_EQ(a.readout_bias(), b.readout_bias()) << to_string(n);
+    const double rel = (a.readout_weights() - b.readout_weights()).norm() / b.readout_weights().norm();
+    EXPECT_LT(rel, 0.5) << to_string(n);
+    moved = moved || rel > 1e-3;
+  }
+  EXPECT_TRUE(moved) << "ES moved no read-out";
+  auto task = test_support::mnist_task_if_present();
+  if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
+  const RunResult r = run_policy(*task, dir + "psd-mnist-multi-es.json", 64);
+  ASSERT_FALSE(r.diverged) << r.divergence;
+  EXPECT_LT(r.meta_loss(), 170.0);
+  const RunResult r10 = run_policy(*task, dir + "psd-mnist-multi-es.json", 10);
   ASSERT_FALSE(r10.diverged) << r10.divergence;
   EXPECT_LT(r10.final_objective(), r10.trace.front().objective);
 }

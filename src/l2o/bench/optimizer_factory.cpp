@@ -48,9 +48,10 @@ OptimizerPtr make_learned_optimizer(const OptimizerSpec& spec) {
 
 std::string shipped_policy_file(const std::string& name) {
   // PSD's default is the policy meta-trained over a family of MNIST nets with moment features and
-  // width-aware steps, chosen over the paper-protocol policies/psd-mnist.json on validation seeds
-  // (docs/meta-training.md, "The shipped policies"); the latter runs with --policy.
-  if (name == "psd") return "psd-mnist-multi.json";
+  // width-aware steps, then fine-tuned by ES on its own meta-loss, chosen over the family policy
+  // before ES (psd-mnist-multi.json) and the paper-protocol psd-mnist.json on validation seeds
+  // (docs/meta-training.md, "The shipped policies"); the others run with --policy.
+  if (name == "psd") return "psd-mnist-multi-es.json";
   return fmt::format("{}-mnist.json", name);
 }
 
