@@ -21,12 +21,7 @@
 namespace l2o::cli {
 
 void add_es_flags(CLI::App* cmd, EsFlags& f) {
-  const std::string g = "Method psd-es";
-  auto add = [&](CLI::Option* o) {
-    o->group(g);
-    f.registered.push_back(o);
-    return o;
-  };
+  auto add = [&](CLI::Option* o) { return method_flag(f.registered, "Method psd-es", o); };
   add(cmd->add_option("--init-policy", f.init_policy, "PSD policy file that ES fine-tunes (required)"));
   add(cmd->add_option("--es-config", f.config, "JSON file with ES settings (docs/fields.md, \"ES fine-tuning\")"));
   add(cmd->add_option("--updates", f.updates, "ES updates (default: the config's, 30)")->check(CLI::Range(0, 1000000)));
@@ -135,12 +130,7 @@ void run_es(const MetaTrainShared& s, const EsFlags& f) {
       break;
     }
   }
-  Provenance prov;
-  prov.command = s.command;
-  prov.dataset = s.spec.dataset;
-  prov.seed = s.seed;
-  prov.date = utc_timestamp();
-  prov.revision = s.revision;
+  Provenance prov = base_provenance(s);
   auto hist = nlohmann::json::array();
   for (const auto& h : trainer.history()) hist.push_back(h.to_json());
   nlohmann::json fam = nlohmann::json::array();

@@ -23,13 +23,24 @@
 
 namespace l2o::cli {
 
+Provenance base_provenance(const MetaTrainShared& s) {
+  Provenance prov;
+  prov.command = s.command;
+  prov.dataset = s.spec.dataset;
+  prov.seed = s.seed;
+  prov.date = utc_timestamp();
+  prov.revision = s.revision;
+  return prov;
+}
+
+CLI::Option* method_flag(std::vector<CLI::Option*>& registered, const std::string& group, CLI::Option* option) {
+  option->group(group);
+  registered.push_back(option);
+  return option;
+}
+
 void add_psd_flags(CLI::App* cmd, PsdFlags& f) {
-  const std::string g = "Method psd";
-  auto add = [&](CLI::Option* o) {
-    o->group(g);
-    f.registered.push_back(o);
-    return o;
-  };
+  auto add = [&](CLI::Option* o) { return method_flag(f.registered, "Method psd", o); };
   add(cmd->add_option("--iterations", f.iterations, "GPS iterations (default: the config's, 10)")
           ->check(CLI::Range(0, 1000000)));
   add(cmd->add_option("--samples", f.samples, "Trajectories sampled from psi per iteration (default: the config's, 20)")
@@ -191,12 +202,7 @@ void run_psd(const MetaTrainShared& s, const PsdFlags& f) {
     }
   }
 
-  Provenance prov;
-  prov.command = s.command;
-  prov.dataset = s.spec.dataset;
-  prov.seed = s.seed;
-  prov.date = utc_timestamp();
-  prov.revision = s.revision;
+  Provenance prov = base_provenance(s);
   auto hist = nlohmann::json::array();
   for (const auto& h : trainer.history()) hist.push_back(h.to_json());
   prov.extra = {{"method", "Convolutional GPS (LM17)"},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "l2o/data/dataset.hpp"
+#include "l2o/nn/policy_file.hpp"
 #include "l2o/task/task_spec.hpp"
 
 namespace l2o::cli {
@@ -39,6 +40,14 @@ struct MetaTrainShared {
   std::string command;   // reproducible command line (provenance)
   std::string revision;  // source revision (provenance)
 };
+
+// The provenance every policy written by `meta-train` starts from: command, data set, seed, date
+// and source revision of the shared flags (the method adds its own `extra`).
+Provenance base_provenance(const MetaTrainShared& shared);
+
+// Registers `option` in the help group `group` and in `registered` (to reject it under another
+// --method); returns it for further settings.
+CLI::Option* method_flag(std::vector<CLI::Option*>& registered, const std::string& group, CLI::Option* option);
 
 void add_psd_flags(CLI::App* cmd, PsdFlags& flags);
 void run_psd(const MetaTrainShared& shared, const PsdFlags& flags);
