@@ -84,6 +84,7 @@ EsTrainer::EsTrainer(std::vector<FamilyMember> family, PsdPolicy initial, EsConf
   // The moved parameters, network by network, each network's with one scale: the RMS of its moved
   // parameters (so that sigma = 0.05 perturbs every network by 5 % of its own magnitude).
   Index at = 0;
+  std::vector<double> scales;
   for (PolicyNet n : initial_.networks()) {
     const Lstm& net = initial_.network(n);
     const LstmParamLayout layout(net.config());
@@ -100,13 +101,11 @@ EsTrainer::EsTrainer(std::vector<FamilyMember> family, PsdPolicy initial, EsConf
     for (Index k : moved) ss += theta0_[k] * theta0_[k];
     double s = moved.empty() ? 1.0 : std::sqrt(ss / static_cast<double>(moved.size()));
     if (!(s > 0.0)) s = 1.0 / std::sqrt(static_cast<double>(net.config().layers.back()));  // an untrained read-out
-    for (Index k : moved) {
-      index_.push_back(k);
-      scale_.conservativeResize(scale_.size() + 1);
-      scale_[scale_.size() - 1] = s;
-    }
+    index_.insert(index_.end(), moved.begin(), moved.end());
+    scales.insert(scales.end(), moved.size(), s);
     at += net.num_params();
   }
+  scale_ = Eigen::Map<const Vec>(scales.data(), static_cast<Index>(scales.size()));
   const Index d = moved_parameters();
   u_ = Vec::Zero(d);
   m_ = Vec::Zero(d);
