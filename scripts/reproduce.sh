@@ -33,8 +33,12 @@ mkdir -p "$out"
 # "Fine-tuning π on its own meta-loss: ES"; ~30-45 min).
 ./build/l2o meta-train --method psd-es --init-policy "$out/psd-mnist-multi.json" --dataset mnist --arch 48-48-10 \
   --batch 64 --horizon 400 --member 48-48-10/10 --updates 40 --pairs 8 --seed 1 --out "$out/psd-mnist-multi-es.json"
+# The default: the ES policy with batch-aware steps (docs/psd.md, "Batch-aware steps"; seconds).
+./build/l2o policy scale-batch --policy "$out/psd-mnist-multi-es.json" --out "$out/psd-mnist-multi-es-batch.json" \
+  --power 0.2
 ./build/l2o bench --experiment all --seeds "$seeds" --tuned "$out/tuned.json" \
-  --policy psd="$out/psd-mnist-multi-es.json" --policy psd-family="$out/psd-mnist-multi.json" \
+  --policy psd="$out/psd-mnist-multi-es-batch.json" --policy psd-es="$out/psd-mnist-multi-es.json" \
+  --policy psd-family="$out/psd-mnist-multi.json" \
   --policy psd-paper="$out/psd-mnist.json" --policy l2l="$out/l2l-mnist.json" \
   --out "$out/bench"
 echo

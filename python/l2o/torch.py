@@ -238,12 +238,18 @@ class _Learned(L2OOptimizer):
 
 
 class PSD(_Learned):
-    """Predicted Step Descent (Li & Malik 2017) with a policy file (default: the shipped policies/psd-mnist-multi-es.json).
-    Needs the minibatch loss: step(loss=loss) or step(closure)."""
+    """Predicted Step Descent (Li & Malik 2017) with a policy file (default: the shipped policies/psd-mnist-multi-es-batch.json).
+    Needs the minibatch loss: step(loss=loss) or step(closure). `batch_size`: the examples per minibatch
+    of the gradients; a batch-aware policy (the default one) takes smaller steps below its reference
+    batch (docs/psd.md, "Batch-aware steps"); None: not known, no batch factor."""
     l2o_name, needs_loss = "psd", True
 
-    def __init__(self, params, policy=None):
+    def __init__(self, params, policy=None, batch_size=None):
         super().__init__(params, policy)
+        if batch_size is not None:
+            if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+                raise Error(f"PSD: batch_size must be a positive integer or None, got {batch_size!r}")
+            self._native.batch_size = batch_size
 
 
 class L2L(_Learned):

@@ -63,6 +63,9 @@ write into opt.x / opt.grad and call opt.step_buffers(loss) to step without any 
       .def_property_readonly("name", &BoundOptimizer::name)
       .def_property_readonly("hyperparams", [](const BoundOptimizer& o) { return to_python(o.hyperparams()); })
       .def_property_readonly("policy_file", &BoundOptimizer::policy_file)
+      .def_property("batch_size", &BoundOptimizer::batch_size, &BoundOptimizer::set_batch_size,
+                    "Examples in the minibatch behind the gradients (0: not known); batch-aware PSD policies "
+                    "take smaller steps below their reference batch (docs/psd.md).")
       .def("init", &BoundOptimizer::init, py::arg("layout"))
       .def_property_readonly("initialised", &BoundOptimizer::initialised)
       .def_property_readonly("layout", &BoundOptimizer::layout)

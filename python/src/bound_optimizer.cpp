@@ -41,6 +41,12 @@ void BoundOptimizer::init(const ParamLayout& layout) {
   initialised_ = true;
 }
 
+void BoundOptimizer::set_batch_size(Index batch) {
+  if (batch < 0)
+    throw Error(fmt::format("optimizer {}: batch_size must be >= 0 (0: not known), got {}", optimizer_->name(), batch));
+  batch_ = batch;
+}
+
 void BoundOptimizer::check_initialised(const char* what) const {
   if (!initialised_) throw Error(fmt::format("optimizer {}: {} before init(layout)", optimizer_->name(), what));
 }
@@ -59,7 +65,7 @@ void BoundOptimizer::step_buffers(double loss, const py::object& eval, bool appl
   }
   {
     py::gil_scoped_release release;
-    optimizer_->step({x_, loss, grad_, eval.is_none() ? nullptr : &fn}, delta_);
+    optimizer_->step({x_, loss, grad_, eval.is_none() ? nullptr : &fn, batch_}, delta_);
     if (delta_.size() != dim)
       throw Error(fmt::format("optimizer {}: step of size {} for {} parameters", optimizer_->name(), delta_.size(), dim));
     if (apply) x_ += delta_;

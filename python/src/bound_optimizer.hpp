@@ -28,6 +28,11 @@ class BoundOptimizer {
   bool initialised() const { return initialised_; }
   const ParamLayout& layout() const { return layout_; }
 
+  // Examples in the minibatch behind the gradients, passed to every step (StepContext::batch);
+  // 0 = not known. Only batch-aware learned optimizers read it (docs/psd.md, "Batch-aware steps").
+  Index batch_size() const { return batch_; }
+  void set_batch_size(Index batch);
+
   Vec& x() { return x_; }
   Vec& grad() { return grad_; }
   Vec& delta() { return delta_; }
@@ -61,5 +66,6 @@ class BoundOptimizer {
   bool initialised_ = false;
   ParamLayout layout_;
   Vec x_, grad_, delta_;
+  Index batch_ = 0;
 };
 }  // namespace l2o::python

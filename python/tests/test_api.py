@@ -82,6 +82,32 @@ def test_psd_steps_do_not_depend_on_the_order_inside_a_group():
         x = x + da
 
 
+def test_psd_batch_size_scales_the_default_policys_steps():
+    # The default policy has batch-aware steps (docs/psd.md): below batch 64 each step is
+    # (batch / 64)^0.2 of the step at an unknown batch; at 64 and above, and unset, nothing changes.
+    rng = np.random.default_rng(1)
+    layout = l2o.ParamLayout([l2o.CoordinateGroup("W1", "weight", 1, False, 3, 4, 0),
+                              l2o.CoordinateGroup("b1", "bias", 1, True, 3, 1, 12)])
+    x, g = rng.normal(size=15), 0.1 * rng.normal(size=15)
+    steps = {}
+    for batch in (0, 10, 64, 256):
+        opt = l2o.make_optimizer("psd")
+        assert opt.batch_size == 0
+        opt.batch_size = batch
+        opt.init(layout)
+        steps[batch] = opt.step(x, g, loss=1.5)
+    np.testing.assert_allclose(steps[10], (10 / 64) ** 0.2 * steps[0], rtol=1e-12)
+    np.testing.assert_array_equal(steps[64], steps[0])
+    np.testing.assert_array_equal(steps[256], steps[0])
+    with pytest.raises(l2o.Error, match="batch_size must be >= 0"):
+        opt.batch_size = -1
+    # Through l2o.torch: the keyword sets it, and is checked.
+    model = small_mlp()
+    assert l2o.torch.PSD(model.parameters(), batch_size=10)._native.batch_size == 10
+    with pytest.raises(l2o.Error, match="batch_size must be a positive integer"):
+        l2o.torch.PSD(model.parameters(), batch_size=0)
+
+
 def test_projected_dataset_from_arrays_is_a_view():
     d = synthetic_data(count=50, width=8, classes=3)
     assert (d.width, d.num_classes, d.train_x.shape, d.test_x.shape) == (8, 3, (50, 8), (0, 8))

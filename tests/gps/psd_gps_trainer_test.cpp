@@ -216,6 +216,19 @@ TEST(PsdGpsConfig, JsonRoundTripAndErrorsNameTheField) {
   }
 }
 
+// Batch-aware steps belong to a trained policy (l2o policy scale-batch): GPS's rollouts would not
+// apply them, so a config that asks for them is refused, naming the field.
+TEST(PsdGpsConfig, RefusesBatchScaling) {
+  PsdMetaTrainConfig c = tiny_config();
+  c.arch.batch_scaling = {64, 0.2};
+  try {
+    c.validate();
+    FAIL() << "accepted a GPS config with batch_scaling";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("arch.batch_scaling"), std::string::npos) << e.what();
+  }
+}
+
 // An AdaGrad teacher on the adaptive state: the initial psi regresses AdaGrad's steps exactly
 // (gain -lr on the AdaGrad direction, nothing else), so its mean-action meta-loss equals
 // AdaGrad's; pi's input scale is set from the rollouts' features. A tuned file without the

@@ -40,6 +40,35 @@ MlpTask small_task() {
   return MlpTask(data, {{6, 5, 3}}, -1);
 }
 
+// Records the minibatch size each step is told (StepContext::batch).
+class BatchRecorder : public Optimizer {
+ public:
+  std::string name() const override { return "recorder"; }
+  void init(const ParamLayout&) override {}
+  void step(const StepContext& ctx, Vec& delta) override {
+    batches.push_back(ctx.batch);
+    delta = Vec::Zero(ctx.x.size());
+  }
+  nlohmann::json hyperparams() const override { return nlohmann::json::object(); }
+  nlohmann::json save_state() const override { return nlohmann::json::object(); }
+  void load_state(const nlohmann::json&) override {}
+  std::vector<Index> batches;
+};
+
+TEST(TrainLoop, TellsTheOptimizerEachMinibatchsSize) {
+  MlpTask task = small_task();  // 200 training examples
+  for (int b : {1, 10, 200, 500}) {
+    BatchRecorder rec;
+    RunOptions o;
+    o.iters = 3;
+    o.batch = b;
+    o.seed = 1;
+    run_optimizer(task, rec, o);
+    ASSERT_EQ(rec.batches.size(), 3u);
+    for (Index got : rec.batches) EXPECT_EQ(got, std::min(b, 200)) << "batch " << b;
+  }
+}
+
 TEST(TrainLoop, TraceRowsFollowTheDocumentedMeaning) {
   MlpTask task = small_task();
   FixedStep opt(0.1);

@@ -5,6 +5,7 @@
 // and the previous, momentum-initialised policy's 197.8.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -108,6 +109,40 @@ TEST(ShippedPsdPolicy, TheDefaultIsTheFamilyPolicyWithAnEsFineTunedReadout) {
   const RunResult r10 = run_policy(*task, dir + "psd-mnist-multi-es.json", 10);
   ASSERT_FALSE(r10.diverged) << r10.divergence;
   EXPECT_LT(r10.final_objective(), r10.trace.front().objective);
+}
+
+// The default shipped policy: the ES policy above with batch-aware steps (docs/psd.md, "Batch-aware
+// steps"; power 0.2 chosen on validation seeds). Same weights, so at batch 64 it runs exactly as the
+// ES policy; at batch 10 its steps are (10/64)^0.2 = 0.69 of the ES policy's first step.
+TEST(ShippedPsdPolicy, TheDefaultIsTheEsPolicyWithBatchAwareSteps) {
+  const std::string dir = std::string(L2O_SOURCE_DIR) + "/policies/";
+  if (!fs::exists(dir + "psd-mnist-multi-es-batch.json") || !fs::exists(dir + "psd-mnist-multi-es.json"))
+    GTEST_SKIP() << "shipped policies not present";
+  const PsdPolicy batch = PsdPolicy::load(dir + "psd-mnist-multi-es-batch.json");
+  const PsdPolicy es = PsdPolicy::load(dir + "psd-mnist-multi-es.json");
+  EXPECT_EQ(batch.params(), es.params());
+  PsdArchitecture arch = batch.config().arch;
+  EXPECT_EQ(arch.batch_scaling.power, 0.2);
+  EXPECT_EQ(arch.batch_scaling.reference_batch, 64);
+  arch.batch_scaling = BatchScaling{};
+  EXPECT_EQ(arch.to_json(), es.config().arch.to_json());
+  auto task = test_support::mnist_task_if_present();
+  if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
+  RunOptions run;
+  run.seed = 1000;
+  run.iters = 20;
+  run.eval_every = 1;
+  OptimizerPtr a = make_psd(dir + "psd-mnist-multi-es-batch.json"), b = make_psd(dir + "psd-mnist-multi-es.json");
+  const RunResult ra = run_optimizer(*task, *a, run), rb = run_optimizer(*task, *b, run);
+  ASSERT_EQ(ra.trace.size(), rb.trace.size());
+  for (std::size_t i = 0; i < ra.trace.size(); ++i) {
+    EXPECT_EQ(ra.trace[i].objective, rb.trace[i].objective) << i;
+    EXPECT_EQ(ra.trace[i].step_norm, rb.trace[i].step_norm) << i;
+  }
+  run.batch = 10;
+  run.iters = 1;
+  const RunResult sa = run_optimizer(*task, *a, run), sb = run_optimizer(*task, *b, run);
+  EXPECT_NEAR(sa.trace.back().step_norm / sb.trace.back().step_norm, std::pow(10.0 / 64.0, 0.2), 1e-12);
 }
 
 }  // namespace

@@ -48,10 +48,11 @@ OptimizerPtr make_learned_optimizer(const OptimizerSpec& spec) {
 
 std::string shipped_policy_file(const std::string& name) {
   // PSD's default is the policy meta-trained over a family of MNIST nets with moment features and
-  // width-aware steps, then fine-tuned by ES on its own meta-loss, chosen over the family policy
-  // before ES (psd-mnist-multi.json) and the paper-protocol psd-mnist.json on validation seeds
+  // width-aware steps, fine-tuned by ES on its own meta-loss, with batch-aware steps, chosen over
+  // the ES policy without them (psd-mnist-multi-es.json), the family policy before ES
+  // (psd-mnist-multi.json) and the paper-protocol psd-mnist.json on validation seeds
   // (docs/meta-training.md, "The shipped policies"); the others run with --policy.
-  if (name == "psd") return "psd-mnist-multi-es.json";
+  if (name == "psd") return "psd-mnist-multi-es-batch.json";
   return fmt::format("{}-mnist.json", name);
 }
 

@@ -1,8 +1,10 @@
-// `l2o policy scale-steps`: a PSD policy file with width-aware steps (docs/psd.md). The rule is
+// `l2o policy scale-steps` / `scale-batch`: a PSD policy file with width-aware or batch-aware steps
+// (docs/psd.md). `scale-steps`: the rule is
 // a property of how the policy is applied to other widths, not of its weights: on the
 // meta-training net every factor is 1, so the weights are copied unchanged and the result takes
 // exactly the steps of the original there. The reference fan-ins are those of the net the policy
-// was meta-trained on (from its provenance, or --reference-fan-in).
+// was meta-trained on (from its provenance, or --reference-fan-in). `scale-batch` likewise: the
+// factor is 1 at the reference batch and above, so the copy steps exactly as the original there.
 #include <fmt/core.h>
 
 #include "l2o/cli/commands.hpp"
@@ -13,6 +15,12 @@
 
 namespace l2o::cli {
 namespace {
+
+struct BatchFlags {
+  std::string in, out;
+  double power = 0.0;
+  double reference = 64;
+};
 
 struct ScaleFlags {
   std::string in, out, rule = "fan_in";
@@ -60,6 +68,22 @@ void run_scale_steps(const ScaleFlags& f, const std::string& command) {
   scaled.save(f.out, prov);
   fmt::print("wrote {}: {} with step_scaling {}\n", f.out, f.in, s.to_json().dump());
 }
+void run_scale_batch(const BatchFlags& f, const std::string& command) {
+  const PolicyFile file = load_policy_file(f.in);
+  const PsdPolicy original = PsdPolicy::from_file(file);
+  PsdPolicyConfig cfg = original.config();
+  cfg.arch.batch_scaling = BatchScaling{f.reference, f.power};
+  cfg.arch.batch_scaling.validate("l2o policy scale-batch");
+  PsdPolicy scaled(cfg);
+  scaled.set_params(original.params());
+  Provenance prov = file.provenance;
+  prov.extra["batch_scaling_applied"] = {{"command", command},
+                                         {"from", f.in},
+                                         {"date", utc_timestamp()},
+                                         {"batch_scaling", cfg.arch.batch_scaling.to_json()}};
+  scaled.save(f.out, prov);
+  fmt::print("wrote {}: {} with batch_scaling {}\n", f.out, f.in, cfg.arch.batch_scaling.to_json().dump());
+}
 }  // namespace
 
 void add_policy_command(CLI::App& app) {
@@ -79,5 +103,19 @@ void add_policy_command(CLI::App& app) {
                     "policy's provenance)")
       ->delimiter(',');
   scale->callback([flags, scale] { run_scale_steps(*flags, reproducible_command(*scale)); });
+
+  auto bflags = std::make_shared<BatchFlags>();
+  CLI::App* batch = cmd->add_subcommand(
+      "scale-batch", "Write a copy of a PSD policy with batch-aware steps (docs/psd.md, 'Batch-aware steps')");
+  batch->add_option("--policy", bflags->in, "The PSD policy file")->required()->check(CLI::ExistingFile);
+  batch->add_option("--out", bflags->out, "Where to write the copy")->required();
+  batch->add_option("--power", bflags->power,
+                    "Steps at minibatch b < reference are multiplied by (b / reference)^power (0: off)")
+      ->required()
+      ->check(CLI::Range(0.0, 2.0));
+  batch->add_option("--reference-batch", bflags->reference, "The minibatch the policy was meta-trained at")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
+  batch->callback([bflags, batch] { run_scale_batch(*bflags, reproducible_command(*batch)); });
 }
 }  // namespace l2o::cli

@@ -98,6 +98,10 @@ void PsdMetaTrainConfig::validate() const {
                                    "to those names and arch.lstm.input_size to {})",
                                    nlohmann::json(arch.inputs).dump(), nlohmann::json(features.observation_names()).dump(),
                                    features.observation_count()));
+  // GPS's rollouts step the policy through its own controllers at the command's batch; a batch
+  // factor is applied to a trained policy instead (l2o policy scale-batch; docs/psd.md).
+  if (arch.batch_scaling.active())
+    bad("arch.batch_scaling", "is not used in GPS meta-training; apply it to the trained policy with l2o policy scale-batch");
   distribution.validate("psd meta-train config");
 }
 

@@ -68,7 +68,7 @@ RunResult run_optimizer(const MlpTask& task, Optimizer& optimizer, const RunOpti
       fail("the minibatch loss or gradient is not finite");
       break;
     }
-    optimizer.step({x, loss, grad, &eval}, delta);
+    optimizer.step({x, loss, grad, &eval, static_cast<Index>(batch->size())}, delta);
     if (delta.size() != x.size() || !delta.allFinite()) {
       fail("the step is not finite");
       break;

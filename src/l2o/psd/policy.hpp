@@ -5,7 +5,8 @@
 //
 //   step_j = factor_g * output_scale * (W_out h_j + b_out)   (the mean action; deterministic)
 //
-// where factor_g is the width-aware step factor of j's group (StepScaling; 1 unless set).
+// where factor_g is the width-aware step factor of j's group (StepScaling; 1 unless set) times the
+// batch-aware factor of the minibatch size (BatchScaling; 1 unless set).
 //
 // where the LSTM reads the features multiplied by a fixed per-network input scale (1 unless set:
 // meta-training sets it from the features' RMS on the initial trajectories, docs/psd.md).
@@ -25,6 +26,7 @@
 #include "l2o/core/types.hpp"
 #include "l2o/nn/lstm.hpp"
 #include "l2o/nn/policy_file.hpp"
+#include "l2o/psd/batch_scaling.hpp"
 #include "l2o/psd/feature_config.hpp"
 
 namespace l2o {
@@ -84,6 +86,7 @@ struct PsdArchitecture {
   // weight matrix is ~1e-3, far below what a freshly initialised LSTM can resolve.
   std::vector<std::vector<double>> input_scale;
   StepScaling step_scaling;  // written to the file only when its rule is not "none"
+  BatchScaling batch_scaling;  // written to the file only when active (power > 0)
 
   Index input_count() const { return static_cast<Index>(inputs.size()); }
 

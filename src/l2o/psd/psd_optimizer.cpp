@@ -97,13 +97,15 @@ void PsdOptimizer::step(const StepContext& ctx, Vec& delta) {
                                       features_.time() + 1));
   features_.observe(ctx.x, ctx.loss, ctx.grad);
   delta.resize(layout_.dim);
+  // 1 unless the policy has batch-aware steps and the caller says the minibatch is small.
+  const double batch_factor = policy_->config().arch.batch_scaling.factor(ctx.batch);
   for (std::size_t k = 0; k < layout_.groups.size(); ++k) {
     const CoordinateGroup& g = layout_.groups[k];
     if (g.size() == 0) continue;
     features_.compute(g, obs_[k]);
     if (!f32()) {
       policy_->act(nets_[k], obs_[k], states_[k], out_[k], ws_[k]);
-      delta.segment(g.offset, g.size()) = out_[k].row(0).transpose() * step_factor_[k];
+      delta.segment(g.offset, g.size()) = out_[k].row(0).transpose() * (step_factor_[k] * batch_factor);
       continue;
     }
     const std::vector<double>& scale = policy_->input_scale(nets_[k]);
@@ -112,20 +114,22 @@ void PsdOptimizer::step(const StepContext& ctx, Vec& delta) {
       obs32_[k].row(r) = (obs_[k].row(r) * scale[static_cast<std::size_t>(r)]).cast<float>();
     lstm32_[net32_[k]].step(obs32_[k], states32_[k], out32_[k], ws32_[k]);
     delta.segment(g.offset, g.size()) =
-        out32_[k].row(0).transpose().cast<double>() * (policy_->config().arch.output_scale * step_factor_[k]);
+        out32_[k].row(0).transpose().cast<double>() * (policy_->config().arch.output_scale * step_factor_[k] * batch_factor);
   }
 }
 
 nlohmann::json PsdOptimizer::hyperparams() const {
   const PsdPolicyConfig& c = policy_->config();
-  return {{"policy", policy_->source()},
-          {"policy_sha256", policy_->fingerprint()},
-          {"layers", c.arch.layers},
-          {"sharing", to_string(c.arch.sharing)},
-          {"output_scale", c.arch.output_scale},
-          {"step_scaling", c.arch.step_scaling.to_json()},
-          {"features", c.features.to_json()},
-          {"precision", to_string(options_.precision)}};
+  nlohmann::json h = {{"policy", policy_->source()},
+                       {"policy_sha256", policy_->fingerprint()},
+                       {"layers", c.arch.layers},
+                       {"sharing", to_string(c.arch.sharing)},
+                       {"output_scale", c.arch.output_scale},
+                       {"step_scaling", c.arch.step_scaling.to_json()},
+                       {"features", c.features.to_json()},
+                       {"precision", to_string(options_.precision)}};
+  if (c.arch.batch_scaling.active()) h["batch_scaling"] = c.arch.batch_scaling.to_json();  // else as before
+  return h;
 }
 
 nlohmann::json PsdOptimizer::save_state() const {
