@@ -41,7 +41,9 @@ def test_same_steps_as_the_cpp_train_loop(task, name):
     assert not reference.diverged
 
     params = torch_params(task, task.initial_params(SEED))
-    opt = CLASSES[name]([{"params": params, "weight_layout": "in_out"}])
+    # PSD is told the minibatch size, as the train loop tells it (the default policy's batch-aware steps).
+    extra = {"batch_size": BATCH} if name == "psd" else {}
+    opt = CLASSES[name]([{"params": params, "weight_layout": "in_out"}], **extra)
     groups = task.layout.groups
     # Same groups as the task: kinds, output-layer flags, sizes and offsets.
     assert [(g.kind, g.output_layer, g.offset, g.rows, g.cols) for g in opt.layout.groups] == \
@@ -88,6 +90,7 @@ def test_psd_with_step_loss_equals_step_closure(task):
 def test_native_optimizer_on_numpy_equals_the_train_loop(task, name):
     # The plain l2o.Optimizer API (numpy in, numpy out) on the task's own gradients.
     opt = l2o.make_optimizer(name)
+    opt.batch_size = BATCH  # as the train loop says it (read only by batch-aware PSD policies)
     opt.init(task.layout)
     x = task.initial_params(SEED)
     sampler = l2o.MinibatchSampler(task.train_count, BATCH, SEED)
