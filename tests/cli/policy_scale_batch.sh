@@ -30,11 +30,6 @@ run "$SRC" 2 "$TMP/a2.csv"
 run "$TMP/b.json" 2 "$TMP/b2.csv"
 cmp -s <(cut -d, -f1-5 "$TMP/a2.csv") <(cut -d, -f1-5 "$TMP/b2.csv") && fail "no effect below the reference batch"
 
-expect_usage_error() {
-  local want=$1; shift
-  "$L2O" "$@" >"$TMP/out" 2>"$TMP/err" && fail "accepted: $*"
-  grep -qF -- "$want" "$TMP/err" || fail "error does not mention '$want' for: $*: $(cat "$TMP/err")"
-}
 expect_usage_error "--power" policy scale-batch --policy "$SRC" --out "$TMP/x.json" --power 5
 expect_usage_error "--power" policy scale-batch --policy "$SRC" --out "$TMP/x.json"
 expect_usage_error "--reference-batch" policy scale-batch --policy "$SRC" --out "$TMP/x.json" --power 0.2 --reference-batch 0

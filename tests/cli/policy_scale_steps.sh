@@ -30,12 +30,6 @@ run "$TMP/none.json" 48-96-3 "$TMP/c.csv"
 run "$TMP/half.json" 48-96-3 "$TMP/d.csv"
 cmp -s <(cut -d, -f1-5 "$TMP/c.csv") <(cut -d, -f1-5 "$TMP/d.csv") && fail "no effect on a wider net"
 
-# Flag values the parser rejects: a non-zero exit and a message naming the flag.
-expect_usage_error() {
-  local want=$1; shift
-  "$L2O" "$@" >"$TMP/out" 2>"$TMP/err" && fail "accepted: $*"
-  grep -qF -- "$want" "$TMP/err" || fail "error does not mention '$want' for: $*: $(cat "$TMP/err")"
-}
 expect_usage_error "--power" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --power 9
 expect_usage_error "--rule" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --rule sqrt
 expect_usage_error "--policy" policy scale-steps --policy "$TMP/missing.json" --out "$TMP/x.json"

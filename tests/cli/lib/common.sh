@@ -18,6 +18,14 @@ expect_error() {
   grep -qF -- "$want" "$TMP/err" || fail "error does not mention '$want' for: $*: $(cat "$TMP/err")"
 }
 
+# expect_usage_error MESSAGE_PART ARGS...: a value the flag parser rejects: a non-zero exit and a
+# message naming MESSAGE_PART (usually the flag).
+expect_usage_error() {
+  local want=$1; shift
+  "$L2O" "$@" >"$TMP/out" 2>"$TMP/err" && fail "accepted: $*"
+  grep -qF -- "$want" "$TMP/err" || fail "error does not mention '$want' for: $*: $(cat "$TMP/err")"
+}
+
 # make_tiny_idx: $TMP/images and $TMP/labels, 90 images of 6x6 pixels in 3 classes, pixels from a
 # fixed arithmetic sequence.
 be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
