@@ -42,6 +42,18 @@ std::pair<double, double> provenance_fan_ins(const PolicyFile& file) {
   return {arch[arch.size() - 3], arch[arch.size() - 2]};
 }
 
+// Writes `original`'s weights under the architecture `cfg` to `out`. The weights' provenance stays;
+// this step is recorded beside it, under extra[`field` + "_applied"].
+void write_copy(const PolicyFile& file, const PsdPolicy& original, const PsdPolicyConfig& cfg, const std::string& out,
+                const std::string& command, const std::string& field, const nlohmann::json& setting) {
+  PsdPolicy scaled(cfg);
+  scaled.set_params(original.params());
+  Provenance prov = file.provenance;
+  prov.extra[field + "_applied"] = {{"command", command}, {"from", file.source}, {"date", utc_timestamp()}, {field, setting}};
+  scaled.save(out, prov);
+  fmt::print("wrote {}: {} with {} {}\n", out, file.source, field, setting.dump());
+}
+
 void run_scale_steps(const ScaleFlags& f, const std::string& command) {
   const PolicyFile file = load_policy_file(f.in);
   const PsdPolicy original = PsdPolicy::from_file(file);
@@ -57,32 +69,16 @@ void run_scale_steps(const ScaleFlags& f, const std::string& command) {
     std::tie(s.reference_hidden_fan_in, s.reference_output_fan_in) = provenance_fan_ins(file);
   }
   s.validate("l2o policy scale-steps");
-  PsdPolicy scaled(cfg);
-  scaled.set_params(original.params());
-  // The weights' provenance stays; this step is recorded beside it.
-  Provenance prov = file.provenance;
-  prov.extra["step_scaling_applied"] = {{"command", command},
-                                        {"from", f.in},
-                                        {"date", utc_timestamp()},
-                                        {"step_scaling", s.to_json()}};
-  scaled.save(f.out, prov);
-  fmt::print("wrote {}: {} with step_scaling {}\n", f.out, f.in, s.to_json().dump());
+  write_copy(file, original, cfg, f.out, command, "step_scaling", s.to_json());
 }
+
 void run_scale_batch(const BatchFlags& f, const std::string& command) {
   const PolicyFile file = load_policy_file(f.in);
   const PsdPolicy original = PsdPolicy::from_file(file);
   PsdPolicyConfig cfg = original.config();
   cfg.arch.batch_scaling = BatchScaling{f.reference, f.power};
   cfg.arch.batch_scaling.validate("l2o policy scale-batch");
-  PsdPolicy scaled(cfg);
-  scaled.set_params(original.params());
-  Provenance prov = file.provenance;
-  prov.extra["batch_scaling_applied"] = {{"command", command},
-                                         {"from", f.in},
-                                         {"date", utc_timestamp()},
-                                         {"batch_scaling", cfg.arch.batch_scaling.to_json()}};
-  scaled.save(f.out, prov);
-  fmt::print("wrote {}: {} with batch_scaling {}\n", f.out, f.in, cfg.arch.batch_scaling.to_json().dump());
+  write_copy(file, original, cfg, f.out, command, "batch_scaling", cfg.arch.batch_scaling.to_json());
 }
 }  // namespace
 
