@@ -27,7 +27,8 @@ struct StepContext {
   double loss;                     // minibatch loss at x
   const Vec& grad;                 // minibatch gradient at x
   const LossGradFn* eval = nullptr;  // same-minibatch evaluations at other points (may be null)
-  // Examples in the minibatch behind loss and grad; 0 = not known (or the full data). Only
+  // Examples in the minibatch behind loss and grad (the train loop passes every minibatch's size,
+  // the full data included); 0 = not known. Only
   // optimizers whose steps depend on the gradient noise read it (PSD's batch_scaling, docs/psd.md).
   Index batch = 0;
 };
