@@ -2,6 +2,7 @@
 """Validation of PSD policies on meta-training validation seeds (never the evaluation seeds 1000+).
 
 usage: scripts/validate_psd.py NAME=POLICY ... [--l2o build/l2o] [--out DIR] [--jobs 2] [--only TEXT]
+                              [--pairs DIR]
 
 Runs `l2o train` for each policy on the four validation tasks of docs/meta-training.md (MNIST
 48-48-10 and 100-200-10, minibatch 64 and 10, 400 iterations, objective every iteration; seeds
@@ -9,6 +10,9 @@ Runs `l2o train` for each policy on the four validation tasks of docs/meta-train
 runs. Prints each optimizer's mean meta-loss (sum of f over iterations 1..400) per task and the
 criterion: the mean over the four tasks of its meta-loss over the best tuned baseline's there.
 Runs are kept in DIR (one CSV per run) and reused. --only keeps the tasks whose name contains TEXT.
+--pairs DIR adds the two many-class tasks: MNIST-pairs (scripts/make_mnist_pairs.py DIR) on the
+48-48-100 net at minibatch 64 and 10, seeds 900-904 (docs/meta-training.md, "Many-class output
+layers"); the criterion is then over all the tasks run.
 """
 import argparse
 import concurrent.futures as cf
@@ -17,17 +21,30 @@ import os
 import subprocess
 import sys
 
-TASKS = [("mnist-48-48-10-b64", "48-48-10", 64, range(900, 910)),
-         ("mnist-48-48-10-b10", "48-48-10", 10, range(900, 905)),
-         ("mnist-100-200-10-b64", "100-200-10", 64, range(900, 905)),
-         ("mnist-100-200-10-b10", "100-200-10", 10, range(900, 905))]
+TASKS = [("mnist-48-48-10-b64", "mnist", "48-48-10", 64, range(900, 910)),
+         ("mnist-48-48-10-b10", "mnist", "48-48-10", 10, range(900, 905)),
+         ("mnist-100-200-10-b64", "mnist", "100-200-10", 64, range(900, 905)),
+         ("mnist-100-200-10-b10", "mnist", "100-200-10", 10, range(900, 905))]
+
+
+def pairs_tasks(folder):
+    files = [os.path.join(folder, f) for f in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")]
+    for f in files:
+        if not os.path.exists(f):
+            sys.exit(f"validate_psd.py: --pairs: {f} does not exist (make it with scripts/make_mnist_pairs.py)")
+    spec = "idx:" + ",".join(files)
+    return [("pairs-48-48-100-b64", spec, "48-48-100", 64, range(900, 905)),
+            ("pairs-48-48-100-b10", spec, "48-48-100", 10, range(900, 905))]
 BASELINES = [("adam", ["--optimizer", "adam"]), ("adagrad", ["--optimizer", "adagrad"])]
 
 
-def run(l2o, out, name, opt_args, arch, batch, seed):
-    f = os.path.join(out, f"{name}-{arch}-b{batch}-s{seed}.csv")
+def run(l2o, out, name, opt_args, task, seed):
+    _, dataset, arch, batch, _ = task
+    prefix = "" if dataset == "mnist" else "pairs-"
+    f = os.path.join(out, f"{prefix}{name}-{arch}-b{batch}-s{seed}.csv")
     if not os.path.exists(f):
-        cmd = [l2o, "train", *opt_args, "--dataset", "mnist", "--arch", arch, "--batch", str(batch), "--iters", "400",
+        cmd = [l2o, "train", *opt_args, "--dataset", dataset, "--arch", arch, "--batch", str(batch), "--iters", "400",
                "--seed", str(seed), "--eval-every", "1", "--quiet", "--out", f + ".part"]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
@@ -47,6 +64,7 @@ def main():
     ap.add_argument("--out", default="results/validation")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", default="")
+    ap.add_argument("--pairs", default="", metavar="DIR")
     a = ap.parse_args()
     opts = list(BASELINES)
     for p in a.policies:
@@ -56,16 +74,16 @@ def main():
         if not os.path.exists(path):
             sys.exit(f"validate_psd.py: policy file '{path}' does not exist")
         opts.append((name, ["--optimizer", "psd", "--policy", path]))
-    tasks = [t for t in TASKS if a.only in t[0]]
+    tasks = [t for t in TASKS + (pairs_tasks(a.pairs) if a.pairs else []) if a.only in t[0]]
     os.makedirs(a.out, exist_ok=True)
     with cf.ThreadPoolExecutor(a.jobs) as ex:
-        jobs = {(n, t[0], s): ex.submit(run, a.l2o, a.out, n, args, t[1], t[2], s)
-                for n, args in opts for t in tasks for s in t[3]}
+        jobs = {(n, t[0], s): ex.submit(run, a.l2o, a.out, n, args, t, s)
+                for n, args in opts for t in tasks for s in t[4]}
         try:
             res = {k: f.result() for k, f in jobs.items()}
         except RuntimeError as e:
             sys.exit(f"validate_psd.py: {e}")
-    mean = {(n, t[0]): sum(res[(n, t[0], s)] for s in t[3]) / len(t[3]) for n, _ in opts for t in tasks}
+    mean = {(n, t[0]): sum(res[(n, t[0], s)] for s in t[4]) / len(t[4]) for n, _ in opts for t in tasks}
     best = {t[0]: min(mean[(n, t[0])] for n, _ in BASELINES) for t in tasks}
     print("optimizer".ljust(16) + "".join(t[0].rjust(22) for t in tasks) + "criterion".rjust(11))
     for n, _ in opts:

@@ -34,6 +34,16 @@ expect_error "seed" meta-train --method psd-es "${DATA[@]}" "${ES[@]}" --updates
 expect_error "settings" meta-train --method psd-es "${DATA[@]}" "${ES[@]}" --updates 3 --seed 5 --out "$TMP/x.json" \
   --es-config <(echo '{"sigma": 0.2}') --resume "$TMP/part.json.checkpoint.json"
 
+# A member on a data set of its own (ARCH/BATCH@DATASET): the tiny images with two classes.
+{ be32 2049; be32 90; for ((i = 0; i < 90; i++)); do printf "\\x$(printf %02x $((i % 2)))"; done; } >"$TMP/labels2"
+"$L2O" meta-train --method psd-es "${DATA[@]}" --init-policy "$TMP/init.json" --pairs 2 --updates 1 --seed 5 --quiet \
+  --member "5-6-2/4@idx:$TMP/images,$TMP/labels2" --out "$TMP/other.json" || fail "a member on another data set failed"
+grep -qF "\"5-6-2/4@idx:$TMP/images,$TMP/labels2\"" "$TMP/other.json" || fail "provenance lacks the member's data set"
+expect_error "2 classes" meta-train --method psd-es "${DATA[@]}" --init-policy "$TMP/init.json" --pairs 2 --updates 1 \
+  --member "5-6-3/4@idx:$TMP/images,$TMP/labels2" --out "$TMP/x.json"
+expect_error "no-such-labels" meta-train --method psd-es "${DATA[@]}" --init-policy "$TMP/init.json" --pairs 2 \
+  --updates 1 --member "5-6-2/4@idx:$TMP/images,$TMP/no-such-labels" --out "$TMP/x.json"
+
 for p in full resumed; do
   "$L2O" train --optimizer psd --policy "$TMP/$p.json" "${DATA[@]::6}" --batch 8 --iters 12 --seed 1000 --quiet \
     --out "$TMP/$p.csv" || fail "l2o train with the $p policy failed"

@@ -83,6 +83,16 @@ TEST(EsConfig, JsonRoundTripAndErrorsNameTheField) {
   EXPECT_NE(message({{"members", {"48-4a-10/4"}}}).find("48-4a-10"), std::string::npos);
   EXPECT_EQ(es::parse_member("100-200-10/10", "m").batch, 10);
   EXPECT_EQ(es::parse_member("100-200-10/10", "m").arch, "100-200-10");
+  EXPECT_EQ(es::parse_member("100-200-10/10", "m").dataset, "");
+  // A member on a data set of its own: everything after the first '@' is the data set's spec.
+  const es::EsMember other = es::parse_member("48-48-100/10@idx:a/b,c@d", "m");
+  EXPECT_EQ(other.arch, "48-48-100");
+  EXPECT_EQ(other.batch, 10);
+  EXPECT_EQ(other.dataset, "idx:a/b,c@d");
+  EXPECT_EQ(other.text(), "48-48-100/10@idx:a/b,c@d");
+  EXPECT_EQ(es::parse_member(other.text(), "m").text(), other.text());
+  EXPECT_NE(message({{"members", {"48-48-100/10@"}}}).find("after '@'"), std::string::npos);
+  EXPECT_NE(message({{"members", {"48-48-100@mnist"}}}).find("no '/'"), std::string::npos);
 }
 
 TEST(EsTrainer, MovesOnlyTheReadoutInUnitsOfItsRms) {
@@ -107,6 +117,38 @@ TEST(EsTrainer, MovesOnlyTheReadoutInUnitsOfItsRms) {
   es::EsConfig all = small_config();
   all.params = es::EsParams::All;
   EXPECT_EQ(es::EsTrainer(family(), p, all, 20, 1).moved_parameters(), p.num_params());
+}
+
+TEST(EsTrainer, MovesOnlyTheNamedNetworks) {
+  const PsdPolicy p = o2_policy(-0.01);
+  es::EsConfig c = small_config();
+  c.networks = {"output_weight", "output_bias"};
+  es::EsTrainer t(family(), p, c, 20, 1);
+  ASSERT_EQ(t.moved_parameters(), 2 * 6);  // two networks x 6 read-out weights
+  const PsdPolicy q = t.policy_at(Vec::Ones(12));
+  for (PolicyNet n : p.networks()) {
+    const bool named = n == PolicyNet::OutputWeight || n == PolicyNet::OutputBias;
+    EXPECT_EQ(q.network(n).readout_weights() != p.network(n).readout_weights(), named) << to_string(n);
+    EXPECT_EQ(q.network(n).weights(0), p.network(n).weights(0));
+  }
+  c.params = es::EsParams::All;
+  EXPECT_EQ(es::EsTrainer(family(), p, c, 20, 1).moved_parameters(),
+            p.network(PolicyNet::OutputWeight).num_params() + p.network(PolicyNet::OutputBias).num_params());
+  // A name the policy lacks (a per_kind policy has no "shared" network), an unknown or repeated name.
+  c.networks = {"shared"};
+  EXPECT_THROW(es::EsTrainer(family(), p, c, 20, 1), Error);
+  auto message = [](const nlohmann::json& j) {
+    try {
+      (void)es::EsConfig::from_json(j, "cfg");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message({{"networks", {"output_wieght"}}}).find("output_wieght"), std::string::npos);
+  EXPECT_NE(message({{"networks", {"output_bias", "output_bias"}}}).find("twice"), std::string::npos);
+  EXPECT_NE(message({{"networks", "output_bias"}}).find("networks"), std::string::npos);
+  EXPECT_EQ(es::EsConfig::from_json({{"networks", {"hidden_bias"}}}, "cfg").networks, std::vector<std::string>{"hidden_bias"});
 }
 
 TEST(EsTrainer, LowersTheValidationMetaLossOfATooTimidPolicy) {
@@ -214,6 +256,17 @@ TEST(EsTrainer, ResumesExactlyAndRefusesAnotherRun) {
   EXPECT_FALSE(extended.finished());
   es::EsTrainer other_horizon(family(), p, c, 21, 2);
   refused(other_horizon, "horizon");
+  // A checkpoint from before the "networks" field (every network moved) resumes; one that named
+  // other networks does not.
+  nlohmann::json older = nlohmann::json::parse(text);
+  older["config"].erase("networks");
+  es::EsTrainer from_older(family(), p, c, 20, 2);
+  from_older.restore(older, "ckpt.json");
+  EXPECT_EQ(from_older.iterations_done(), 2);
+  es::EsConfig c3 = c;
+  c3.networks = {"output_weight"};
+  es::EsTrainer other_networks(family(), p, c3, 20, 2);
+  refused(other_networks, "settings");
   nlohmann::json broken = nlohmann::json::parse(text);
   broken["u"] = {1.0, 2.0};
   es::EsTrainer t(family(), p, c, 20, 2);

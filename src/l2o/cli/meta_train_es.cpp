@@ -28,7 +28,7 @@ void add_es_flags(CLI::App* cmd, EsFlags& f) {
   add(cmd->add_option("--pairs", f.pairs, "Antithetic pairs per update (default: the config's, 8)")
           ->check(CLI::Range(1, 100000)));
   add(cmd->add_option("--member", f.members,
-                      "A family member besides the command's task, ARCH/BATCH (repeatable; replaces the config's members)"));
+                      "A family member besides the command's task, ARCH/BATCH or ARCH/BATCH@DATASET (repeatable; replaces the config's members)"));
   add(cmd->add_option("--es-workers", f.workers, "Threads for the parallel rollouts (0: all cores)")
           ->check(CLI::Range(0, 1024)));
   add(cmd->add_option("--write-es-config", f.write_config, "Write the resolved ES settings to this file and exit"));
@@ -74,16 +74,17 @@ void run_es(const MetaTrainShared& s, const EsFlags& f) {
   tasks.reserve(1 + config.members.size());
   std::vector<es::FamilyMember> family;
   tasks.push_back(make_task(s.spec, s.data));
-  std::vector<std::pair<std::string, int>> labels{{s.spec.arch, s.batch}};
+  std::vector<std::pair<std::string, int>> labels{{fmt::format("{}/{}", s.spec.arch, s.batch), s.batch}};
   for (const auto& text : config.members) {
     const es::EsMember m = es::parse_member(text, "members");
     TaskSpec spec = s.spec;
     spec.arch = m.arch;
+    if (!m.dataset.empty()) spec.dataset = m.dataset;
     tasks.push_back(make_task(spec, s.data));
-    labels.emplace_back(m.arch, m.batch);
+    labels.emplace_back(m.text(), m.batch);
   }
   for (std::size_t i = 0; i < tasks.size(); ++i)
-    family.push_back({&tasks[i], labels[i].second, fmt::format("{}/{}", labels[i].first, labels[i].second)});
+    family.push_back({&tasks[i], labels[i].second, labels[i].first});
 
   es::EsTrainer trainer(family, initial, config, s.horizon, s.seed);
   const auto start = std::chrono::steady_clock::now();

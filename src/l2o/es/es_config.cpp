@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "l2o/core/error.hpp"
 #include "l2o/task/mlp_task.hpp"
 
@@ -9,26 +11,45 @@ namespace l2o::es {
 
 const char* to_string(EsParams p) { return p == EsParams::Readout ? "readout" : "all"; }
 
-std::string EsMember::text() const { return fmt::format("{}/{}", arch, batch); }
+std::string EsMember::text() const {
+  return dataset.empty() ? fmt::format("{}/{}", arch, batch) : fmt::format("{}/{}@{}", arch, batch, dataset);
+}
 
 EsMember parse_member(const std::string& text, const std::string& where) {
-  const auto slash = text.find('/');
   auto fail = [&](const std::string& why) {
-    throw Error(fmt::format("{}: '{}' is not ARCH/BATCH (e.g. 48-48-10/10): {}", where, text, why));
+    throw Error(fmt::format("{}: '{}' is not ARCH/BATCH[@DATASET] (e.g. 48-48-10/10): {}", where, text, why));
   };
-  if (slash == std::string::npos) fail("no '/'");
   EsMember m;
-  m.arch = text.substr(0, slash);
+  const auto at = text.find('@');
+  if (at != std::string::npos) {
+    m.dataset = text.substr(at + 1);
+    if (m.dataset.empty()) fail("nothing after '@'");
+  }
+  const std::string net = text.substr(0, at);
+  const auto slash = net.find('/');
+  if (slash == std::string::npos) fail("no '/'");
+  m.arch = net.substr(0, slash);
   try {
     (void)parse_arch(m.arch);
   } catch (const Error& e) {
     fail(e.what());
   }
-  const std::string b = text.substr(slash + 1);
+  const std::string b = net.substr(slash + 1);
   if (b.empty() || b.size() > 7 || b.find_first_not_of("0123456789") != std::string::npos) fail("the batch is not a whole number");
   m.batch = std::stoi(b);
   if (m.batch < 1) fail("the batch must be at least 1");
   return m;
+}
+
+void check_network_names(const std::vector<std::string>& names, const std::string& where) {
+  static const std::vector<std::string> known{"shared", "hidden_weight", "output_weight", "hidden_bias", "output_bias"};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (std::find(known.begin(), known.end(), names[i]) == known.end())
+      throw Error(fmt::format("{}: unknown network '{}' (expected shared, hidden_weight, output_weight, hidden_bias or "
+                              "output_bias)", where, names[i]));
+    if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) != names.begin() + static_cast<std::ptrdiff_t>(i))
+      throw Error(fmt::format("{}: network '{}' is named twice", where, names[i]));
+  }
 }
 
 const FieldTable<EsConfig>& es_config_fields() {
@@ -63,7 +84,20 @@ const FieldTable<EsConfig>& es_config_fields() {
             }
             return out;
           },
-          "members besides the command's task, \"ARCH/BATCH\" each (same data set)"),
+          "members besides the command's task, \"ARCH/BATCH\" (the command's data set) or \"ARCH/BATCH@DATASET\" each"),
+      custom<C>(
+          "networks", &C::networks, "list of strings", [](const std::vector<std::string>& v) { return nlohmann::json(v); },
+          [](const nlohmann::json& j, const std::string& where) {
+            if (!j.is_array()) throw Error(fmt::format("{} must be a list of network names, got {}", where, j.dump()));
+            std::vector<std::string> out;
+            for (const auto& v : j) {
+              if (!v.is_string()) throw Error(fmt::format("{}: each network must be a name, got {}", where, v.dump()));
+              out.push_back(v.get<std::string>());
+            }
+            check_network_names(out, where);
+            return out;
+          },
+          "the networks ES moves (shared, hidden_weight, output_weight, hidden_bias, output_bias); empty: all"),
   };
   return t;
 }
@@ -71,6 +105,7 @@ const FieldTable<EsConfig>& es_config_fields() {
 void EsConfig::validate(const std::string& where) const {
   check_fields(es_config_fields(), *this, FieldContext{where, "field", ""});
   for (const auto& m : members) (void)parse_member(m, where + ": members");
+  check_network_names(networks, where + ": networks");
 }
 
 nlohmann::json EsConfig::to_json() const { return write_fields(es_config_fields(), *this); }

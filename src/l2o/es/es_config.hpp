@@ -23,14 +23,20 @@ namespace l2o::es {
 enum class EsParams { Readout, All };
 const char* to_string(EsParams p);
 
-// One member of the fine-tuning family besides the command's task: a net and a minibatch size.
+// One member of the fine-tuning family besides the command's task: a net, a minibatch size and,
+// optionally, a data set of its own (a spec as --dataset takes it; empty = the command's).
 struct EsMember {
   std::string arch;  // "48-48-10"
   int batch = 64;
-  std::string text() const;  // "48-48-10/64"
+  std::string dataset;
+  std::string text() const;  // "48-48-10/64", or "48-48-100/10@idx:..." with a data set
 };
-// "48-48-10/10" -> {arch, batch}; throws l2o::Error naming `where` when malformed.
+// "48-48-10/10" or "48-48-100/10@SPEC" -> {arch, batch, dataset}; throws l2o::Error naming `where`
+// when malformed (the data set itself is checked when it is loaded).
 EsMember parse_member(const std::string& text, const std::string& where);
+
+// Throws l2o::Error naming `where` unless every name is a network name (PolicyNet), none twice.
+void check_network_names(const std::vector<std::string>& names, const std::string& where);
 
 struct EsConfig {
   int iterations = 30;          // ES updates
@@ -48,8 +54,11 @@ struct EsConfig {
   std::uint64_t validation_seed_first = 900;  // validation seeds (never the evaluation seeds 1000+)
   Precision precision = Precision::Float32;   // the rollouts' LSTM arithmetic (docs/psd.md)
   // Members besides the command's task, "ARCH/BATCH" each (the same data set, horizon and
-  // settings). Each rollout draws its member uniformly from the command's task and these.
+  // settings), or "ARCH/BATCH@DATASET" for a member on another data set (e.g. MNIST-pairs). Each rollout draws its member uniformly from the command's task and these.
   std::vector<std::string> members;
+  // The networks whose parameters ES moves, by name ("output_weight", ...; PolicyNet's names).
+  // Empty: every network of the policy.
+  std::vector<std::string> networks;
 
   void validate(const std::string& where) const;  // throws l2o::Error naming `where` and the field
   nlohmann::json to_json() const;

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -85,11 +87,19 @@ EsTrainer::EsTrainer(std::vector<FamilyMember> family, PsdPolicy initial, EsConf
   // parameters (so that sigma = 0.05 perturbs every network by 5 % of its own magnitude).
   Index at = 0;
   std::vector<double> scales;
+  const auto& named = config_.networks;
+  for (const auto& name : named) {
+    bool found = false;
+    for (PolicyNet n : initial_.networks()) found = found || name == to_string(n);
+    if (!found) throw Error(fmt::format("ES fine-tuning: networks: the policy has no network '{}'", name));
+  }
   for (PolicyNet n : initial_.networks()) {
     const Lstm& net = initial_.network(n);
     const LstmParamLayout layout(net.config());
     std::vector<Index> moved;
-    if (config_.params == EsParams::All) {
+    if (!named.empty() && std::find(named.begin(), named.end(), to_string(n)) == named.end()) {
+      // Not moved: the network keeps its weights.
+    } else if (config_.params == EsParams::All) {
       for (Index k = 0; k < net.num_params(); ++k) moved.push_back(at + k);
     } else {
       // The read-out weights, not its bias: a bias is a constant step on every coordinate whatever
@@ -286,6 +296,8 @@ void EsTrainer::restore(const nlohmann::json& j, const std::string& where) {
     // Every setting but the number of updates must agree (a run may be extended).
     nlohmann::json theirs = j.at("config"), ours = config_.to_json();
     if (theirs.is_object()) theirs.erase("iterations");
+    // Checkpoints written before the field existed moved every network.
+    if (theirs.is_object() && !theirs.contains("networks")) theirs["networks"] = nlohmann::json::array();
     ours.erase("iterations");
     if (theirs != ours) fail("the checkpoint was made with other ES settings (its \"config\" differs)");
     const auto& fam = j.at("family");
