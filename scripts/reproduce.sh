@@ -7,8 +7,9 @@
 #   L2O_REPRO_SEEDS  runs per optimizer and panel of the comparison (default 10)
 #   L2O_PSD_SEED     meta-training seed of PSD (default 1)
 #
-# About 4 hours on a 2-core machine: tuning ~13 min, L2LBGDBGD ~20 min, the PSD policies ~10 and
-# ~20 min plus ~30-45 min of ES fine-tuning, comparison with 10 seeds and three PSD policies ~2.5 hours (docs/experiments.md, docs/meta-training.md, docs/l2l.md).
+# About 5 hours on a 2-core machine: tuning ~13 min, L2LBGDBGD ~20 min, the PSD policies ~10 and
+# ~20 min plus ~30-45 min of ES fine-tuning and ~50 min of ES with MNIST-pairs members, comparison
+# with 10 seeds and four PSD policies ~2.5-3 hours (docs/experiments.md, docs/meta-training.md, docs/l2l.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -29,15 +30,30 @@ mkdir -p "$out"
   --out "$out/psd-mnist-multi-unscaled.json"
 ./build/l2o policy scale-steps --policy "$out/psd-mnist-multi-unscaled.json" --out "$out/psd-mnist-multi.json" \
   --rule fan_in --power 1
-# The default: the family policy fine-tuned by ES on its own meta-loss (docs/meta-training.md,
+# The family policy fine-tuned by ES on its own meta-loss (docs/meta-training.md,
 # "Fine-tuning π on its own meta-loss: ES"; ~30-45 min).
 ./build/l2o meta-train --method psd-es --init-policy "$out/psd-mnist-multi.json" --dataset mnist --arch 48-48-10 \
   --batch 64 --horizon 400 --member 48-48-10/10 --updates 40 --pairs 8 --seed 1 --out "$out/psd-mnist-multi-es.json"
-# The default: the ES policy with batch-aware steps (docs/psd.md, "Batch-aware steps"; seconds).
+# The ES policy with batch-aware steps (docs/psd.md, "Batch-aware steps"; seconds).
 ./build/l2o policy scale-batch --policy "$out/psd-mnist-multi-es.json" --out "$out/psd-mnist-multi-es-batch.json" \
   --power 0.2
+# The default: those read-outs fine-tuned again by ES with 100-class MNIST-pairs members, first every
+# network's, then the output layer's (docs/meta-training.md, "Many-class output layers"; ~50 min).
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3  # Debian's, with python3-numpy
+"$py" scripts/make_mnist_pairs.py data/mnist "$out/mnist-pairs" 0
+pd="$out/mnist-pairs"
+pairs="idx:$pd/train-images-idx3-ubyte,$pd/train-labels-idx1-ubyte,$pd/t10k-images-idx3-ubyte,$pd/t10k-labels-idx1-ubyte"
+./build/l2o meta-train --method psd-es --init-policy "$out/psd-mnist-multi-es-batch.json" --dataset mnist \
+  --arch 48-48-10 --batch 64 --horizon 400 --member 48-48-10/10 --member "48-48-100/64@$pairs" \
+  --member "48-48-100/10@$pairs" --updates 30 --pairs 8 --seed 3 --out "$out/psd-mnist-multi-es-pairs-1.json"
+./build/l2o meta-train --method psd-es --init-policy "$out/psd-mnist-multi-es-pairs-1.json" \
+  --es-config policies/psd-mnist-multi-es-pairs.es-config.json --dataset mnist --arch 48-48-10 --batch 64 \
+  --horizon 400 --member 48-48-10/10 --member "48-48-100/64@$pairs" --member "48-48-100/10@$pairs" \
+  --member "48-48-100/10@$pairs" --updates 50 --pairs 8 --seed 4 --out "$out/psd-mnist-multi-es-pairs.json"
 ./build/l2o bench --experiment all --seeds "$seeds" --tuned "$out/tuned.json" \
-  --policy psd="$out/psd-mnist-multi-es-batch.json" --policy psd-es="$out/psd-mnist-multi-es.json" \
+  --policy psd="$out/psd-mnist-multi-es-pairs.json" --policy psd-esb="$out/psd-mnist-multi-es-batch.json" \
+  --policy psd-es="$out/psd-mnist-multi-es.json" \
   --policy psd-family="$out/psd-mnist-multi.json" \
   --policy psd-paper="$out/psd-mnist.json" --policy l2l="$out/l2l-mnist.json" \
   --out "$out/bench"

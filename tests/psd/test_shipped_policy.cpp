@@ -145,5 +145,44 @@ TEST(ShippedPsdPolicy, TheDefaultIsTheEsPolicyWithBatchAwareSteps) {
   EXPECT_NEAR(sa.trace.back().step_norm / sb.trace.back().step_norm, std::pow(10.0 / 64.0, 0.2), 1e-12);
 }
 
+// policies/psd-mnist-multi-es-pairs.json: the batch-aware policy above, its read-outs fine-tuned by
+// two ES runs whose families add MNIST-pairs members (100 classes; docs/meta-training.md,
+// "Many-class output layers"): every read-out, then the output layer's two. Everything but the
+// read-out weights is the batch-aware policy's, batch-aware steps included.
+TEST(ShippedPsdPolicy, ThePairsPolicyIsTheBatchAwarePolicyWithReadoutsFineTunedOnManyClasses) {
+  const std::string dir = std::string(L2O_SOURCE_DIR) + "/policies/";
+  if (!fs::exists(dir + "psd-mnist-multi-es-pairs.json") || !fs::exists(dir + "psd-mnist-multi-es-batch.json"))
+    GTEST_SKIP() << "shipped policies not present";
+  const PsdPolicy pairs = PsdPolicy::load(dir + "psd-mnist-multi-es-pairs.json");
+  const PsdPolicy batch = PsdPolicy::load(dir + "psd-mnist-multi-es-batch.json");
+  EXPECT_EQ(pairs.config().arch.to_json(), batch.config().arch.to_json());
+  EXPECT_EQ(pairs.config().arch.batch_scaling.power, 0.2);
+  const PolicyFile file = load_policy_file(dir + "psd-mnist-multi-es-pairs.json");
+  const auto& extra = file.provenance.extra;
+  EXPECT_EQ(extra.at("config").at("networks"), nlohmann::json({"output_weight", "output_bias"}));
+  bool many_class_member = false;
+  for (const auto& m : extra.at("family")) many_class_member = many_class_member || m.get<std::string>().find("48-48-100/10@idx:") == 0;
+  EXPECT_TRUE(many_class_member) << extra.at("family").dump();
+  ASSERT_EQ(pairs.networks(), batch.networks());
+  for (PolicyNet n : pairs.networks()) {
+    const Lstm& a = pairs.network(n);
+    const Lstm& b = batch.network(n);
+    EXPECT_EQ(a.weights(0), b.weights(0)) << to_string(n);
+    EXPECT_EQ(a.bias(0), b.bias(0)) << to_string(n);
+    EXPECT_EQ(a.readout_bias(), b.readout_bias()) << to_string(n);
+    const double rel = (a.readout_weights() - b.readout_weights()).norm() / b.readout_weights().norm();
+    EXPECT_GT(rel, 1e-3) << to_string(n);  // every read-out moved (the first run moved all four)
+    EXPECT_LT(rel, 0.5) << to_string(n);
+  }
+  auto task = test_support::mnist_task_if_present();
+  if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
+  const RunResult r = run_policy(*task, dir + "psd-mnist-multi-es-pairs.json", 64);
+  ASSERT_FALSE(r.diverged) << r.divergence;
+  EXPECT_LT(r.meta_loss(), 170.0);
+  const RunResult r10 = run_policy(*task, dir + "psd-mnist-multi-es-pairs.json", 10);
+  ASSERT_FALSE(r10.diverged) << r10.divergence;
+  EXPECT_LT(r10.final_objective(), r10.trace.front().objective);
+}
+
 }  // namespace
 }  // namespace l2o
