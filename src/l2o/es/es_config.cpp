@@ -41,6 +41,19 @@ EsMember parse_member(const std::string& text, const std::string& where) {
   return m;
 }
 
+namespace {
+// A JSON list of strings ("a list of WHAT"), or an error naming `where`.
+std::vector<std::string> string_list(const nlohmann::json& j, const std::string& where, const char* what) {
+  if (!j.is_array()) throw Error(fmt::format("{} must be a list of {}, got {}", where, what, j.dump()));
+  std::vector<std::string> out;
+  for (const auto& v : j) {
+    if (!v.is_string()) throw Error(fmt::format("{}: each entry must be a string, got {}", where, v.dump()));
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+}  // namespace
+
 void check_network_names(const std::vector<std::string>& names, const std::string& where) {
   static const std::vector<std::string> known{"shared", "hidden_weight", "output_weight", "hidden_bias", "output_bias"};
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -76,24 +89,15 @@ const FieldTable<EsConfig>& es_config_fields() {
       custom<C>(
           "members", &C::members, "list of strings", [](const std::vector<std::string>& v) { return nlohmann::json(v); },
           [](const nlohmann::json& j, const std::string& where) {
-            if (!j.is_array()) throw Error(fmt::format("{} must be a list of \"ARCH/BATCH\" strings, got {}", where, j.dump()));
             std::vector<std::string> out;
-            for (const auto& v : j) {
-              if (!v.is_string()) throw Error(fmt::format("{}: each member must be a string \"ARCH/BATCH\", got {}", where, v.dump()));
-              out.push_back(parse_member(v.get<std::string>(), where).text());
-            }
+            for (const auto& m : string_list(j, where, "\"ARCH/BATCH\" strings")) out.push_back(parse_member(m, where).text());
             return out;
           },
           "members besides the command's task, \"ARCH/BATCH\" (the command's data set) or \"ARCH/BATCH@DATASET\" each"),
       custom<C>(
           "networks", &C::networks, "list of strings", [](const std::vector<std::string>& v) { return nlohmann::json(v); },
           [](const nlohmann::json& j, const std::string& where) {
-            if (!j.is_array()) throw Error(fmt::format("{} must be a list of network names, got {}", where, j.dump()));
-            std::vector<std::string> out;
-            for (const auto& v : j) {
-              if (!v.is_string()) throw Error(fmt::format("{}: each network must be a name, got {}", where, v.dump()));
-              out.push_back(v.get<std::string>());
-            }
+            std::vector<std::string> out = string_list(j, where, "network names");
             check_network_names(out, where);
             return out;
           },
