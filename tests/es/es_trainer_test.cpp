@@ -42,6 +42,16 @@ std::vector<es::FamilyMember> family() {
   return {{&tiny_task(), 16, "4-6-3/16"}, {&tiny_task_2(), 8, "4-5-5-3/8"}};
 }
 
+// The error reading an ES config object gives, or "no error".
+std::string config_error(const nlohmann::json& j) {
+  try {
+    (void)es::EsConfig::from_json(j, "f.json");
+  } catch (const Error& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
+}
+
 es::EsConfig small_config() {
   es::EsConfig c;
   c.iterations = 6;
@@ -63,24 +73,16 @@ TEST(EsConfig, JsonRoundTripAndErrorsNameTheField) {
   EXPECT_EQ(back.to_json(), c.to_json());
   EXPECT_EQ(back.members, c.members);
   EXPECT_EQ(back.params, es::EsParams::All);
-  auto message = [](const nlohmann::json& j) {
-    try {
-      (void)es::EsConfig::from_json(j, "f.json");
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  EXPECT_NE(message({{"sigmaa", 0.1}}).find("sigmaa"), std::string::npos);
-  EXPECT_NE(message({{"pairs", 0}}).find("pairs"), std::string::npos);
-  EXPECT_NE(message({{"pairs", 1e300}}).find("pairs"), std::string::npos);
-  EXPECT_NE(message({{"sigma", -1}}).find("sigma"), std::string::npos);
-  EXPECT_NE(message({{"params", "some"}}).find("params"), std::string::npos);
-  const std::string bad = message({{"members", {"48-48-10"}}});
+  EXPECT_NE(config_error({{"sigmaa", 0.1}}).find("sigmaa"), std::string::npos);
+  EXPECT_NE(config_error({{"pairs", 0}}).find("pairs"), std::string::npos);
+  EXPECT_NE(config_error({{"pairs", 1e300}}).find("pairs"), std::string::npos);
+  EXPECT_NE(config_error({{"sigma", -1}}).find("sigma"), std::string::npos);
+  EXPECT_NE(config_error({{"params", "some"}}).find("params"), std::string::npos);
+  const std::string bad = config_error({{"members", {"48-48-10"}}});
   EXPECT_NE(bad.find("members"), std::string::npos) << bad;
   EXPECT_NE(bad.find("48-48-10"), std::string::npos) << bad;
-  EXPECT_NE(message({{"members", {"48-48-10/x"}}}).find("batch"), std::string::npos);
-  EXPECT_NE(message({{"members", {"48-4a-10/4"}}}).find("48-4a-10"), std::string::npos);
+  EXPECT_NE(config_error({{"members", {"48-48-10/x"}}}).find("batch"), std::string::npos);
+  EXPECT_NE(config_error({{"members", {"48-4a-10/4"}}}).find("48-4a-10"), std::string::npos);
   EXPECT_EQ(es::parse_member("100-200-10/10", "m").batch, 10);
   EXPECT_EQ(es::parse_member("100-200-10/10", "m").arch, "100-200-10");
   EXPECT_EQ(es::parse_member("100-200-10/10", "m").dataset, "");
@@ -91,8 +93,8 @@ TEST(EsConfig, JsonRoundTripAndErrorsNameTheField) {
   EXPECT_EQ(other.dataset, "idx:a/b,c@d");
   EXPECT_EQ(other.text(), "48-48-100/10@idx:a/b,c@d");
   EXPECT_EQ(es::parse_member(other.text(), "m").text(), other.text());
-  EXPECT_NE(message({{"members", {"48-48-100/10@"}}}).find("after '@'"), std::string::npos);
-  EXPECT_NE(message({{"members", {"48-48-100@mnist"}}}).find("no '/'"), std::string::npos);
+  EXPECT_NE(config_error({{"members", {"48-48-100/10@"}}}).find("after '@'"), std::string::npos);
+  EXPECT_NE(config_error({{"members", {"48-48-100@mnist"}}}).find("no '/'"), std::string::npos);
 }
 
 TEST(EsTrainer, MovesOnlyTheReadoutInUnitsOfItsRms) {
@@ -137,17 +139,9 @@ TEST(EsTrainer, MovesOnlyTheNamedNetworks) {
   // A name the policy lacks (a per_kind policy has no "shared" network), an unknown or repeated name.
   c.networks = {"shared"};
   EXPECT_THROW(es::EsTrainer(family(), p, c, 20, 1), Error);
-  auto message = [](const nlohmann::json& j) {
-    try {
-      (void)es::EsConfig::from_json(j, "cfg");
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  EXPECT_NE(message({{"networks", {"output_wieght"}}}).find("output_wieght"), std::string::npos);
-  EXPECT_NE(message({{"networks", {"output_bias", "output_bias"}}}).find("twice"), std::string::npos);
-  EXPECT_NE(message({{"networks", "output_bias"}}).find("networks"), std::string::npos);
+  EXPECT_NE(config_error({{"networks", {"output_wieght"}}}).find("output_wieght"), std::string::npos);
+  EXPECT_NE(config_error({{"networks", {"output_bias", "output_bias"}}}).find("twice"), std::string::npos);
+  EXPECT_NE(config_error({{"networks", "output_bias"}}).find("networks"), std::string::npos);
   EXPECT_EQ(es::EsConfig::from_json({{"networks", {"hidden_bias"}}}, "cfg").networks, std::vector<std::string>{"hidden_bias"});
 }
 
