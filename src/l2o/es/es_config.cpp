@@ -1,10 +1,12 @@
 #include "l2o/es/es_config.hpp"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
 #include "l2o/core/error.hpp"
+#include "l2o/psd/policy.hpp"
 #include "l2o/task/mlp_task.hpp"
 
 namespace l2o::es {
@@ -55,11 +57,13 @@ std::vector<std::string> string_list(const nlohmann::json& j, const std::string&
 }  // namespace
 
 void check_network_names(const std::vector<std::string>& names, const std::string& where) {
-  static const std::vector<std::string> known{"shared", "hidden_weight", "output_weight", "hidden_bias", "output_bias"};
+  // Every network a policy can have: the shared one and the per-kind ones (psd/policy.hpp).
+  std::vector<std::string> known;
+  for (PolicySharing s : {PolicySharing::Shared, PolicySharing::PerKind})
+    for (PolicyNet n : policy_networks(s)) known.emplace_back(to_string(n));
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (std::find(known.begin(), known.end(), names[i]) == known.end())
-      throw Error(fmt::format("{}: unknown network '{}' (expected shared, hidden_weight, output_weight, hidden_bias or "
-                              "output_bias)", where, names[i]));
+      throw Error(fmt::format("{}: unknown network '{}' (expected one of: {})", where, names[i], fmt::join(known, ", ")));
     if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) != names.begin() + static_cast<std::ptrdiff_t>(i))
       throw Error(fmt::format("{}: network '{}' is named twice", where, names[i]));
   }

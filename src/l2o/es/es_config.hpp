@@ -54,7 +54,8 @@ struct EsConfig {
   std::uint64_t validation_seed_first = 900;  // validation seeds (never the evaluation seeds 1000+)
   Precision precision = Precision::Float32;   // the rollouts' LSTM arithmetic (docs/psd.md)
   // Members besides the command's task, "ARCH/BATCH" each (the same data set, horizon and
-  // settings), or "ARCH/BATCH@DATASET" for a member on another data set (e.g. MNIST-pairs). Each rollout draws its member uniformly from the command's task and these.
+  // settings), or "ARCH/BATCH@DATASET" for a member on another data set (e.g. MNIST-pairs).
+  // Each rollout draws its member uniformly from the command's task and these.
   std::vector<std::string> members;
   // The networks whose parameters ES moves, by name ("output_weight", ...; PolicyNet's names).
   // Empty: every network of the policy.

@@ -3,7 +3,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -88,11 +87,10 @@ EsTrainer::EsTrainer(std::vector<FamilyMember> family, PsdPolicy initial, EsConf
   Index at = 0;
   std::vector<double> scales;
   const auto& named = config_.networks;
-  for (const auto& name : named) {
-    bool found = false;
-    for (PolicyNet n : initial_.networks()) found = found || name == to_string(n);
-    if (!found) throw Error(fmt::format("ES fine-tuning: networks: the policy has no network '{}'", name));
-  }
+  for (const auto& name : named)
+    if (std::none_of(initial_.networks().begin(), initial_.networks().end(),
+                     [&](PolicyNet n) { return name == to_string(n); }))
+      throw Error(fmt::format("ES fine-tuning: networks: the policy has no network '{}'", name));
   for (PolicyNet n : initial_.networks()) {
     const Lstm& net = initial_.network(n);
     const LstmParamLayout layout(net.config());
