@@ -48,7 +48,7 @@ BenchSettings tiny_settings(int jobs) {
 
 TEST(ExperimentCatalog, HasThePapersSettings) {
   const auto all = select_experiments("all");
-  ASSERT_EQ(all.size(), 7u);
+  ASSERT_EQ(all.size(), 8u);
   auto get = [&](const std::string& n) { return select_experiments(n).at(0); };
   EXPECT_EQ(get("fig1").width, 48);
   EXPECT_EQ(get("fig1").hidden, std::vector<int>{48});
@@ -63,7 +63,10 @@ TEST(ExperimentCatalog, HasThePapersSettings) {
   EXPECT_EQ(get("fig1").datasets, (std::vector<std::string>{"tfd", "cifar10", "cifar100"}));
   EXPECT_EQ(get("mnist").datasets, std::vector<std::string>{"mnist"});
   EXPECT_EQ(get("fashion-mnist").iters, 400);
-  EXPECT_EQ(panels_of(all).size(), 5u * 3u + 2u);
+  EXPECT_EQ(get("narrow").width, 16);
+  EXPECT_EQ(get("narrow").hidden, std::vector<int>{16});
+  EXPECT_EQ(get("narrow").datasets, get("fig1").datasets);
+  EXPECT_EQ(panels_of(all).size(), 6u * 3u + 2u);
   EXPECT_EQ(panels_of(all)[0].arch_template(), "48-48-p");
   EXPECT_EQ(panels_of(all)[3].arch(10), (std::vector<int>{100, 200, 10}));
 }
@@ -74,7 +77,7 @@ TEST(ExperimentCatalog, UnknownNamesAreErrors) {
   EXPECT_NE(msg.find("fig5"), std::string::npos) << msg;
   msg = error_of([] { panels_of(select_experiments("fig1"), {"svhn"}); });
   EXPECT_NE(msg.find("--datasets: data set 'svhn'"), std::string::npos) << msg;
-  EXPECT_EQ(panels_of(select_experiments("all"), {"tfd"}).size(), 5u);
+  EXPECT_EQ(panels_of(select_experiments("all"), {"tfd"}).size(), 6u);
   msg = error_of([] { parse_policy_arg("foo=bar.json"); });
   EXPECT_NE(msg.find("--policy"), std::string::npos) << msg;
   EXPECT_THROW(parse_policy_arg("psd"), Error);

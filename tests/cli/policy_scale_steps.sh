@@ -30,7 +30,24 @@ run "$TMP/none.json" 48-96-3 "$TMP/c.csv"
 run "$TMP/half.json" 48-96-3 "$TMP/d.csv"
 cmp -s <(cut -d, -f1-5 "$TMP/c.csv") <(cut -d, -f1-5 "$TMP/d.csv") && fail "no effect on a wider net"
 
+# --max-factor 1: the same steps as uncapped on the wider net, the reference's steps on a narrower one.
+"$L2O" policy scale-steps --policy "$SRC" --out "$TMP/capped.json" --power 0.5 --max-factor 1 >/dev/null \
+  || fail "--max-factor 1 failed"
+python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['architecture']['step_scaling']; assert s['max_factor'] == 1.0, s" \
+  "$TMP/capped.json" || fail "max_factor not written"
+python3 -c "import json,sys; assert 'max_factor' not in json.load(open(sys.argv[1]))['architecture']['step_scaling']" \
+  "$TMP/half.json" || fail "max_factor written without --max-factor"
+run "$TMP/capped.json" 48-96-3 "$TMP/e.csv"
+cmp -s <(cut -d, -f1-5 "$TMP/d.csv") <(cut -d, -f1-5 "$TMP/e.csv") || fail "the cap changed steps on a wider net"
+run "$TMP/none.json" 24-24-3 "$TMP/f.csv"
+run "$TMP/half.json" 24-24-3 "$TMP/g.csv"
+run "$TMP/capped.json" 24-24-3 "$TMP/h.csv"
+cmp -s <(cut -d, -f1-5 "$TMP/f.csv") <(cut -d, -f1-5 "$TMP/h.csv") || fail "capped steps differ from unscaled ones on a narrow net"
+cmp -s <(cut -d, -f1-5 "$TMP/g.csv") <(cut -d, -f1-5 "$TMP/h.csv") && fail "the cap had no effect on a narrow net"
+
 expect_usage_error "--power" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --power 9
+expect_usage_error "--max-factor" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --max-factor 0
+expect_error "max_factor" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --max-factor nan
 expect_usage_error "--rule" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --rule sqrt
 expect_usage_error "--policy" policy scale-steps --policy "$TMP/missing.json" --out "$TMP/x.json"
 expect_error "--reference-fan-in" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --reference-fan-in 48

@@ -37,6 +37,28 @@ TEST(StepScaling, FactorsAreOneOnTheReferenceNetAndShrinkWithFanIn) {
   EXPECT_EQ(fan_in().factor(ParamLayout::single(500).groups[0], 1), 1.0);
 }
 
+TEST(StepScaling, MaxFactorCapsTheFactorsOfNarrowNetsOnly) {
+  StepScaling capped = fan_in();
+  capped.max_factor = 1.0;
+  // Narrower than the reference (fan-ins 16 and 24): uncapped 3x and 2x, capped 1.
+  const ParamLayout narrow = test::mlp_layout({16, 24, 10});
+  EXPECT_DOUBLE_EQ(fan_in().factor(narrow.groups[0], 4), 3.0);
+  EXPECT_DOUBLE_EQ(fan_in().factor(narrow.groups[2], 4), 2.0);
+  EXPECT_EQ(capped.factor(narrow.groups[0], 4), 1.0);
+  EXPECT_EQ(capped.factor(narrow.groups[2], 4), 1.0);
+  // Wider (and the reference net itself): the cap changes nothing, to the bit.
+  for (const ParamLayout& l : {test::mlp_layout({100, 200, 10}), test::mlp_layout({48, 48, 10}),
+                               test::mlp_layout({16, 200, 10})}) {
+    for (std::size_t k = 0; k < l.groups.size(); ++k) {
+      const double uncapped = fan_in().factor(l.groups[k], l.groups.size());
+      if (uncapped <= 1.0) EXPECT_EQ(capped.factor(l.groups[k], l.groups.size()), uncapped) << l.groups[k].name;
+    }
+  }
+  // A cap above 1 lets some of the up-scaling through.
+  capped.max_factor = 1.5;
+  EXPECT_EQ(capped.factor(narrow.groups[0], 4), 1.5);
+}
+
 TEST(StepScaling, MultipliesEachGroupsStepByItsFactor) {
   PsdPolicyConfig cfg;
   cfg.arch.layers = {16};
@@ -80,6 +102,10 @@ TEST(StepScaling, JsonRoundTripOmittedWhenOffAndErrorsNameTheField) {
   EXPECT_EQ(b.step_scaling.power, 0.5);
   EXPECT_EQ(b.step_scaling.reference_output_fan_in, 64);
   EXPECT_EQ(b.step_scaling.reference_hidden_fan_in, 48);
+  EXPECT_FALSE(a.to_json().at("step_scaling").contains("max_factor"));  // uncapped files are unchanged
+  EXPECT_TRUE(std::isinf(b.step_scaling.max_factor));
+  a.step_scaling.max_factor = 1.0;
+  EXPECT_EQ(PsdArchitecture::from_json(a.to_json(), "test.json").step_scaling.max_factor, 1.0);
 
   auto expect_error = [](nlohmann::json scaling, const std::string& part) {
     PsdArchitecture base;
@@ -101,6 +127,9 @@ TEST(StepScaling, JsonRoundTripOmittedWhenOffAndErrorsNameTheField) {
                "reference fan-ins");
   expect_error({{"rule", "fan_in"}, {"reference_fan_in", {{"hidden_weight", 48}}}}, "step_scaling");
   expect_error("fan_in", "must be a JSON object");
+  expect_error({{"rule", "fan_in"}, {"max_factor", 0}}, "step_scaling.max_factor");
+  expect_error({{"rule", "fan_in"}, {"max_factor", -2}}, "step_scaling.max_factor");
+  expect_error({{"rule", "fan_in"}, {"max_factor", "one"}}, "step_scaling");
 }
 }  // namespace
 }  // namespace l2o

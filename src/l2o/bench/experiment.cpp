@@ -28,6 +28,10 @@ const std::vector<ExperimentDef>& experiment_catalog() {
       {"fig5", "LM17 Figure 5: twice the meta-training horizon", 100, {200}, 64, 800, test_sets},
       {"mnist", "the meta-training task itself (MNIST, 48-48-10)", 48, {48}, 64, 400, {"mnist"}},
       {"fashion-mnist", "Fashion-MNIST with the meta-training architecture", 48, {48}, 64, 400, {"fashion-mnist"}},
+      // Beyond the paper: a net narrower than the one meta-trained on, in both fan-ins (a 16-wide
+      // projection, 16 hidden units), where width-aware step factors would be above 1.
+      {"narrow", "a narrower net than the meta-training one (16-wide projection, 16 hidden units)", 16, {16}, 64,
+       400, test_sets},
   };
   return catalog;
 }

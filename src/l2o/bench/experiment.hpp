@@ -24,7 +24,7 @@
 namespace l2o {
 
 struct ExperimentDef {
-  std::string name;         // "fig1", ..., "mnist", "fashion-mnist"
+  std::string name;         // "fig1", ..., "mnist", "fashion-mnist", "narrow"
   std::string description;  // what the paper's figure shows
   int width = 48;           // projection width = input units
   std::vector<int> hidden;  // hidden widths
@@ -33,7 +33,7 @@ struct ExperimentDef {
   std::vector<std::string> datasets;
 };
 
-// fig1..fig5, mnist, fashion-mnist, in that order.
+// fig1..fig5, mnist, fashion-mnist, narrow, in that order.
 const std::vector<ExperimentDef>& experiment_catalog();
 // The catalogue's names plus "all".
 std::vector<std::string> experiment_names();

@@ -88,8 +88,8 @@ void run_bench_command(const BenchFlags& f, const std::string& command) {
 void add_bench_command(CLI::App& app) {
   auto flags = std::make_shared<BenchFlags>();
   flags->settings.jobs = default_jobs();
-  CLI::App* cmd = app.add_subcommand("bench", "Run the paper's experiments (fig1..fig5, mnist, fashion-mnist, all)");
-  cmd->add_option("--experiment", flags->experiment, "fig1, fig2, fig3, fig4, fig5, mnist, fashion-mnist or all")
+  CLI::App* cmd = app.add_subcommand("bench", "Run the paper's experiments (fig1..fig5, mnist, fashion-mnist) and ours (narrow), or all");
+  cmd->add_option("--experiment", flags->experiment, "fig1, fig2, fig3, fig4, fig5, mnist, fashion-mnist, narrow or all")
       ->required();
   cmd->add_option("--seeds", flags->settings.seeds, "Runs per optimizer and panel")
       ->capture_default_str()

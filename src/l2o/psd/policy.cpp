@@ -49,7 +49,7 @@ const char* to_string(StepScaling::Rule r) { return r == StepScaling::Rule::FanI
 double StepScaling::factor(const CoordinateGroup& g, std::size_t group_count) const {
   if (rule == Rule::None || group_count == 1 || g.kind != GroupKind::Weight || g.cols < 1) return 1.0;
   const double reference = g.output_layer ? reference_output_fan_in : reference_hidden_fan_in;
-  return std::pow(reference / static_cast<double>(g.cols), power);
+  return std::min(max_factor, std::pow(reference / static_cast<double>(g.cols), power));
 }
 
 void StepScaling::validate(const std::string& where) const {
@@ -58,12 +58,18 @@ void StepScaling::validate(const std::string& where) const {
     throw Error(fmt::format("{}: step_scaling.power must be in [0, 4], got {}", where, power));
   if (!finite_positive(reference_hidden_fan_in) || !finite_positive(reference_output_fan_in))
     throw Error(fmt::format("{}: step_scaling reference fan-ins must be finite and > 0", where));
+  if (std::isnan(max_factor) || max_factor <= 0.0)
+    throw Error(fmt::format("{}: step_scaling.max_factor must be > 0, got {}", where, max_factor));
 }
 
 nlohmann::json StepScaling::to_json() const {
-  return {{"rule", to_string(rule)},
-          {"power", power},
-          {"reference_fan_in", {{"hidden_weight", reference_hidden_fan_in}, {"output_weight", reference_output_fan_in}}}};
+  nlohmann::json j = {
+      {"rule", to_string(rule)},
+      {"power", power},
+      {"reference_fan_in", {{"hidden_weight", reference_hidden_fan_in}, {"output_weight", reference_output_fan_in}}}};
+  // Only when set, so files, fingerprints and run-store keys of uncapped policies are unchanged.
+  if (std::isfinite(max_factor)) j["max_factor"] = max_factor;
+  return j;
 }
 
 StepScaling StepScaling::from_json(const nlohmann::json& j, const std::string& where) {
@@ -71,7 +77,8 @@ StepScaling StepScaling::from_json(const nlohmann::json& j, const std::string& w
   try {
     if (!j.is_object()) throw Error("must be a JSON object");
     for (const auto& [key, value] : j.items())
-      if (key != "rule" && key != "power" && key != "reference_fan_in") throw Error(fmt::format("unknown key '{}'", key));
+      if (key != "rule" && key != "power" && key != "reference_fan_in" && key != "max_factor")
+        throw Error(fmt::format("unknown key '{}'", key));
     const std::string rule = j.value("rule", std::string("none"));
     if (rule == "none")
       s.rule = Rule::None;
@@ -80,6 +87,7 @@ StepScaling StepScaling::from_json(const nlohmann::json& j, const std::string& w
     else
       throw Error(fmt::format("unknown rule '{}' (expected none or fan_in)", rule));
     s.power = j.value("power", s.power);
+    if (j.contains("max_factor")) s.max_factor = j.at("max_factor").get<double>();
     if (j.contains("reference_fan_in")) {
       const auto& r = j.at("reference_fan_in");
       s.reference_hidden_fan_in = r.at("hidden_weight").get<double>();

@@ -17,6 +17,7 @@
 // docs/psd.md explains the choice and the mapping of any layout onto the networks.
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -57,12 +58,16 @@ PolicyNet policy_network_for(const CoordinateGroup& group, std::size_t group_cou
 //           on every entry of a row moves the unit's pre-activation by fan_in x step, so the step
 //           shrinks with fan_in. Biases: 1. The reference fan-ins are those of the meta-training
 //           net (hidden-layer and output-layer weights), so on that net every factor is 1.
+//   max_factor caps the factor (absent: no cap). With 1, a net narrower than the reference (an
+//   8- or 16-wide projection, a 16-unit hidden layer) takes the reference net's steps rather than
+//   up to 6x larger ones, which validation found too large (docs/psd.md, "Narrow nets").
 struct StepScaling {
   enum class Rule { None, FanIn };
   Rule rule = Rule::None;
   double power = 1.0;
   double reference_hidden_fan_in = 48;  // fan-in of the meta-training net's hidden-layer weights
   double reference_output_fan_in = 48;  // ... and of its output-layer weights
+  double max_factor = std::numeric_limits<double>::infinity();  // written to the file only when finite
 
   // The factor for one group of a layout with `group_count` groups (a single group: factor 1).
   double factor(const CoordinateGroup& group, std::size_t group_count) const;
