@@ -5,7 +5,13 @@
 // exactly the steps of the original there. The reference fan-ins are those of the net the policy
 // was meta-trained on (from its provenance, or --reference-fan-in). `scale-batch` likewise: the
 // factor is 1 at the reference batch and above, so the copy steps exactly as the original there.
+// `scale-output` multiplies the steps themselves (all networks': output_scale; some networks':
+// their read-out weights and bias), a diagnostic for step-size scans (docs/psd.md).
+#include <cmath>
+#include <limits>
+
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include "l2o/cli/commands.hpp"
 #include "l2o/cli/common_options.hpp"
@@ -22,9 +28,16 @@ struct BatchFlags {
   double reference = 64;
 };
 
+struct OutputFlags {
+  std::string in, out;
+  double factor = 1.0;
+  std::vector<std::string> networks;  // empty: every network (output_scale)
+};
+
 struct ScaleFlags {
   std::string in, out, rule = "fan_in";
   double power = 1.0;
+  double max_factor = std::numeric_limits<double>::infinity();  // no cap unless given
   std::vector<double> reference;  // hidden-layer and output-layer weights' fan-in
 };
 
@@ -42,16 +55,53 @@ std::pair<double, double> provenance_fan_ins(const PolicyFile& file) {
   return {arch[arch.size() - 3], arch[arch.size() - 2]};
 }
 
-// Writes `original`'s weights under the architecture `cfg` to `out`. The weights' provenance stays;
-// this step is recorded beside it, under extra[`field` + "_applied"].
+// Writes `policy` to `out`. The weights' provenance stays; this step is recorded beside it, under
+// extra[`field` + "_applied"].
+void write_policy(const PolicyFile& file, const PsdPolicy& policy, const std::string& out, const std::string& command,
+                  const std::string& field, const nlohmann::json& setting) {
+  Provenance prov = file.provenance;
+  prov.extra[field + "_applied"] = {{"command", command}, {"from", file.source}, {"date", utc_timestamp()}, {field, setting}};
+  policy.save(out, prov);
+  fmt::print("wrote {}: {} with {} {}\n", out, file.source, field, setting.dump());
+}
+
+// Writes `original`'s weights under the architecture `cfg` to `out` (write_policy).
 void write_copy(const PolicyFile& file, const PsdPolicy& original, const PsdPolicyConfig& cfg, const std::string& out,
                 const std::string& command, const std::string& field, const nlohmann::json& setting) {
   PsdPolicy scaled(cfg);
   scaled.set_params(original.params());
-  Provenance prov = file.provenance;
-  prov.extra[field + "_applied"] = {{"command", command}, {"from", file.source}, {"date", utc_timestamp()}, {field, setting}};
-  scaled.save(out, prov);
-  fmt::print("wrote {}: {} with {} {}\n", out, file.source, field, setting.dump());
+  write_policy(file, scaled, out, command, field, setting);
+}
+
+PolicyNet network_named(const PsdPolicy& policy, const std::string& name) {
+  std::vector<std::string> known;
+  for (PolicyNet n : policy.networks()) {
+    if (name == to_string(n)) return n;
+    known.emplace_back(to_string(n));
+  }
+  throw Error(fmt::format("--networks: the policy has no network '{}' (it has {})", name, fmt::join(known, ", ")));
+}
+
+void run_scale_output(const OutputFlags& f, const std::string& command) {
+  const PolicyFile file = load_policy_file(f.in);
+  // CLI11's PositiveNumber lets NaN through (every comparison with it is false).
+  if (!std::isfinite(f.factor)) throw Error(fmt::format("--factor: must be a finite number > 0, got {}", f.factor));
+  PsdPolicy policy = PsdPolicy::from_file(file);
+  nlohmann::json setting = {{"factor", f.factor}};
+  if (f.networks.empty()) {
+    PsdPolicyConfig cfg = policy.config();
+    cfg.arch.output_scale *= f.factor;
+    write_copy(file, policy, cfg, f.out, command, "output_scaling", setting);
+    return;
+  }
+  std::vector<PolicyNet> nets;
+  for (const std::string& name : f.networks) nets.push_back(network_named(policy, name));
+  for (PolicyNet n : nets) {  // the step of network n is linear in its read-out (W h + b)
+    policy.network(n).readout_weights() *= f.factor;
+    policy.network(n).readout_bias() *= f.factor;
+  }
+  setting["networks"] = f.networks;
+  write_policy(file, policy, f.out, command, "output_scaling", setting);
 }
 
 void run_scale_steps(const ScaleFlags& f, const std::string& command) {
@@ -61,6 +111,7 @@ void run_scale_steps(const ScaleFlags& f, const std::string& command) {
   StepScaling& s = cfg.arch.step_scaling;
   s.rule = f.rule == "none" ? StepScaling::Rule::None : StepScaling::Rule::FanIn;
   s.power = f.power;
+  s.max_factor = f.max_factor;
   if (!f.reference.empty()) {
     if (f.reference.size() != 2) throw Error("--reference-fan-in: expected HIDDEN,OUTPUT (two numbers)");
     s.reference_hidden_fan_in = f.reference[0];
@@ -94,6 +145,10 @@ void add_policy_command(CLI::App& app) {
   scale->add_option("--power", flags->power, "Weights' factor (reference fan-in / fan-in)^power")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 4.0));
+  scale->add_option("--max-factor", flags->max_factor,
+                    "Cap on the weights' factor (default: none); 1 keeps nets narrower than the reference at "
+                    "the reference's steps")
+      ->check(CLI::PositiveNumber);
   scale->add_option("--reference-fan-in", flags->reference,
                     "Fan-ins of the meta-training net's hidden- and output-layer weights (default: from the "
                     "policy's provenance)")
@@ -113,5 +168,19 @@ void add_policy_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e9));
   batch->callback([bflags, batch] { run_scale_batch(*bflags, reproducible_command(*batch)); });
+
+  auto oflags = std::make_shared<OutputFlags>();
+  CLI::App* output = cmd->add_subcommand(
+      "scale-output", "Write a copy of a PSD policy whose steps are multiplied by a factor (a step-size scan)");
+  output->add_option("--policy", oflags->in, "The PSD policy file")->required()->check(CLI::ExistingFile);
+  output->add_option("--out", oflags->out, "Where to write the copy")->required();
+  output->add_option("--factor", oflags->factor, "The factor on the steps")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  output->add_option("--networks", oflags->networks,
+                     "Only these networks' steps (their read-out weights and bias), e.g. output_weight,output_bias "
+                     "(default: every network's, by output_scale)")
+      ->delimiter(',');
+  output->callback([oflags, output] { run_scale_output(*oflags, reproducible_command(*output)); });
 }
 }  // namespace l2o::cli
