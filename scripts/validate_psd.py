@@ -2,7 +2,7 @@
 """Validation of PSD policies on meta-training validation seeds (never the evaluation seeds 1000+).
 
 usage: scripts/validate_psd.py NAME=POLICY ... [--l2o build/l2o] [--out DIR] [--jobs 2] [--only TEXT]
-                              [--pairs DIR]
+                              [--pairs DIR] [--noisy DIR] [--narrow]
 
 Runs `l2o train` for each policy on the four validation tasks of docs/meta-training.md (MNIST
 48-48-10 and 100-200-10, minibatch 64 and 10, 400 iterations, objective every iteration; seeds
@@ -12,7 +12,10 @@ criterion: the mean over the four tasks of its meta-loss over the best tuned bas
 Runs are kept in DIR (one CSV per run) and reused. --only keeps the tasks whose name contains TEXT.
 --pairs DIR adds the two many-class tasks: MNIST-pairs (scripts/make_mnist_pairs.py DIR) on the
 48-48-100 net at minibatch 64 and 10, seeds 900-904 (docs/meta-training.md, "Many-class output
-layers"); the criterion is then over all the tasks run.
+layers"); the criterion is then over all the tasks run. --noisy DIR adds MNIST-noisy
+(scripts/make_mnist_noisy.py DIR) on the 48-48-10 net at minibatch 64 and 10 ("High-loss tasks"), and
+--narrow five MNIST tasks on nets narrower than 48-48 (docs/psd.md, "Narrow nets"; `--only narrow` runs just those),
+seeds 900-904 each.
 """
 import argparse
 import concurrent.futures as cf
@@ -27,21 +30,36 @@ TASKS = [("mnist-48-48-10-b64", "mnist", "48-48-10", 64, range(900, 910)),
          ("mnist-100-200-10-b10", "mnist", "100-200-10", 10, range(900, 905))]
 
 
-def pairs_tasks(folder):
+NARROW_TASKS = [(f"narrow-{arch}-b{batch}", "mnist", arch, batch, range(900, 905))
+                for arch, batch in (("16-48-10", 64), ("8-48-10", 64), ("48-16-10", 64), ("32-32-10", 64),
+                                    ("16-48-10", 10))]
+
+
+def idx_spec(flag, folder, script):
     files = [os.path.join(folder, f) for f in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                                                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")]
     for f in files:
         if not os.path.exists(f):
-            sys.exit(f"validate_psd.py: --pairs: {f} does not exist (make it with scripts/make_mnist_pairs.py)")
-    spec = "idx:" + ",".join(files)
+            sys.exit(f"validate_psd.py: {flag}: {f} does not exist (make it with scripts/{script})")
+    return "idx:" + ",".join(files)
+
+
+def pairs_tasks(folder):
+    spec = idx_spec("--pairs", folder, "make_mnist_pairs.py")
     return [("pairs-48-48-100-b64", spec, "48-48-100", 64, range(900, 905)),
             ("pairs-48-48-100-b10", spec, "48-48-100", 10, range(900, 905))]
+
+
+def noisy_tasks(folder):
+    spec = idx_spec("--noisy", folder, "make_mnist_noisy.py")
+    return [("noisy-48-48-10-b64", spec, "48-48-10", 64, range(900, 905)),
+            ("noisy-48-48-10-b10", spec, "48-48-10", 10, range(900, 905))]
 BASELINES = [("adam", ["--optimizer", "adam"]), ("adagrad", ["--optimizer", "adagrad"])]
 
 
 def run(l2o, out, name, opt_args, task, seed):
-    _, dataset, arch, batch, _ = task
-    prefix = "" if dataset == "mnist" else "pairs-"
+    task_name, dataset, arch, batch, _ = task
+    prefix = "" if dataset == "mnist" else task_name.split("-")[0] + "-"
     f = os.path.join(out, f"{prefix}{name}-{arch}-b{batch}-s{seed}.csv")
     if not os.path.exists(f):
         cmd = [l2o, "train", *opt_args, "--dataset", dataset, "--arch", arch, "--batch", str(batch), "--iters", "400",
@@ -65,6 +83,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", default="")
     ap.add_argument("--pairs", default="", metavar="DIR")
+    ap.add_argument("--noisy", default="", metavar="DIR")
+    ap.add_argument("--narrow", action="store_true")
     a = ap.parse_args()
     opts = list(BASELINES)
     for p in a.policies:
@@ -74,7 +94,8 @@ def main():
         if not os.path.exists(path):
             sys.exit(f"validate_psd.py: policy file '{path}' does not exist")
         opts.append((name, ["--optimizer", "psd", "--policy", path]))
-    tasks = [t for t in TASKS + (pairs_tasks(a.pairs) if a.pairs else []) if a.only in t[0]]
+    tasks = TASKS + (pairs_tasks(a.pairs) if a.pairs else []) + (noisy_tasks(a.noisy) if a.noisy else [])
+    tasks = [t for t in tasks + (NARROW_TASKS if a.narrow else []) if a.only in t[0]]
     os.makedirs(a.out, exist_ok=True)
     with cf.ThreadPoolExecutor(a.jobs) as ex:
         jobs = {(n, t[0], s): ex.submit(run, a.l2o, a.out, n, args, t, s)

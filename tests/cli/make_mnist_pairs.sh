@@ -5,28 +5,10 @@
 # bad input is refused naming the file. Usage: make_mnist_pairs.sh PATH_TO_L2O
 source "$(dirname "$0")/lib/common.sh"
 ROOT="$(dirname "$0")/../.."
-# The interpreter CMake uses for the Python module: Debian's, which has python3-numpy.
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-"$PY" -c "import numpy" || fail "$PY lacks numpy (scripts/setup.sh installs python3-numpy)"
+PY=$(numpy_python)
 SCRIPT="$ROOT/scripts/make_mnist_pairs.py"
 
-# A fake MNIST: 40 training and 20 test images of 28x28 whose first pixel is the image's index
-# and the rest its label; labels i % 10.
-"$PY" - "$TMP/mnist" <<'PY' || fail "could not write the fake MNIST"
-import os, struct, sys
-import numpy as np
-out = sys.argv[1]
-os.makedirs(out)
-for prefix, n in (("train", 40), ("t10k", 20)):
-    labels = (np.arange(n) % 10).astype(np.uint8)
-    images = np.repeat(labels[:, None, None], 28, 1).repeat(28, 2)
-    images[:, 0, 0] = np.arange(n)
-    with open(f"{out}/{prefix}-images-idx3-ubyte", "wb") as f:
-        f.write(struct.pack(">IIII", 0x803, n, 28, 28) + images.astype(np.uint8).tobytes())
-    with open(f"{out}/{prefix}-labels-idx1-ubyte", "wb") as f:
-        f.write(struct.pack(">II", 0x801, n) + labels.tobytes())
-PY
+make_fake_mnist28 "$PY" "$TMP/mnist" 40 20
 "$PY" "$SCRIPT" "$TMP/mnist" "$TMP/p0" 0 >/dev/null || fail "the script failed"
 "$PY" - "$TMP/p0" <<'PY' || fail "the pairs are not image i beside image p(i) with label 10 a + b"
 import sys

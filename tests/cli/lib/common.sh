@@ -71,3 +71,30 @@ for split, n in (("train", 200), ("t10k", 50)):
         f.write(struct.pack(">II", 2049, n)); f.write(bytes(labels))
 PY
 }
+
+# numpy_python: the interpreter with numpy (Debian's, which CMake uses for the Python module).
+numpy_python() {
+  local py=python3
+  [ -x /usr/bin/python3 ] && py=/usr/bin/python3
+  "$py" -c "import numpy" || fail "$py lacks numpy (scripts/setup.sh installs python3-numpy)"
+  echo "$py"
+}
+
+# make_fake_mnist28 PYTHON DIR N_TRAIN N_TEST: the four MNIST IDX files in DIR, 28x28 images whose
+# first pixel is the image's index (mod 256) and the rest its label; labels i % 10.
+make_fake_mnist28() {
+  "$1" - "$2" "$3" "$4" <<'PY' || fail "could not write the fake MNIST"
+import os, struct, sys
+import numpy as np
+out = sys.argv[1]
+os.makedirs(out)
+for prefix, n in (("train", int(sys.argv[2])), ("t10k", int(sys.argv[3]))):
+    labels = (np.arange(n) % 10).astype(np.uint8)
+    images = np.repeat(labels[:, None, None], 28, 1).repeat(28, 2)
+    images[:, 0, 0] = np.arange(n) % 256
+    with open(f"{out}/{prefix}-images-idx3-ubyte", "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, n, 28, 28) + images.astype(np.uint8).tobytes())
+    with open(f"{out}/{prefix}-labels-idx1-ubyte", "wb") as f:
+        f.write(struct.pack(">II", 0x801, n) + labels.tobytes())
+PY
+}
