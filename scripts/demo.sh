@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: sets up l2o (scripts/setup.sh, building only the command-line tool) and runs the
 # paper's whole comparison with the shipped policies: all five experiments of LM17 (fig1-fig5)
-# plus the MNIST and Fashion-MNIST panels, with PSD (policies/psd-mnist-multi-es-pairs.json), L2LBGDBGD
+# plus the MNIST and Fashion-MNIST panels, with PSD (policies/psd-mnist-multi-es-noisy.json), L2LBGDBGD
 # (policies/l2l-mnist.json) and the seven hand-designed optimizers at their tuned values
 # (configs/tuned.json). Writes CSVs, summary.json, plots and report.md, and says where they are.
 #
@@ -9,8 +9,9 @@
 #   L2O_DEMO_OUT     results folder (default results/paper)
 #   L2O_DEMO_JOBS    parallel runs (default: all cores)
 #
-# All 17 panels (fig1-fig5 on TFD*, CIFAR-10, CIFAR-100; MNIST; Fashion-MNIST); the measured time
-# on a 2-core machine is in the README. scripts/reproduce.sh re-runs everything from scratch,
+# All 20 panels (fig1-fig5 and narrow on TFD*, CIFAR-10, CIFAR-100; MNIST; Fashion-MNIST); the
+# measured time on a 2-core machine is in the README (measured with the 17 panels before `narrow`,
+# whose 16-16-p nets add about a minute). scripts/reproduce.sh re-runs everything from scratch,
 # meta-training included.
 set -euo pipefail
 cd "$(dirname "$0")/.."

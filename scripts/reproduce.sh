@@ -7,9 +7,9 @@
 #   L2O_REPRO_SEEDS  runs per optimizer and panel of the comparison (default 10)
 #   L2O_PSD_SEED     meta-training seed of PSD (default 1)
 #
-# About 5 hours on a 2-core machine: tuning ~13 min, L2LBGDBGD ~20 min, the PSD policies ~10 and
-# ~20 min plus ~30-45 min of ES fine-tuning and ~50 min of ES with MNIST-pairs members, comparison
-# with 10 seeds and four PSD policies ~2.5-3 hours (docs/experiments.md, docs/meta-training.md, docs/l2l.md).
+# About 6 hours on a 2-core machine: tuning ~13 min, L2LBGDBGD ~20 min, the PSD policies ~10 and
+# ~20 min plus ~30-45 min of ES fine-tuning, ~50 min of ES with MNIST-pairs members and ~45 min with
+# MNIST-noisy ones, comparison with 10 seeds and six PSD policies ~3-3.5 hours (docs/experiments.md, docs/meta-training.md, docs/l2l.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -51,8 +51,21 @@ pairs="idx:$pd/train-images-idx3-ubyte,$pd/train-labels-idx1-ubyte,$pd/t10k-imag
   --es-config policies/psd-mnist-multi-es-pairs.es-config.json --dataset mnist --arch 48-48-10 --batch 64 \
   --horizon 400 --member 48-48-10/10 --member "48-48-100/64@$pairs" --member "48-48-100/10@$pairs" \
   --member "48-48-100/10@$pairs" --updates 50 --pairs 8 --seed 4 --out "$out/psd-mnist-multi-es-pairs.json"
+# The default: every read-out fine-tuned once more by ES with high-loss MNIST-noisy members beside
+# the MNIST and MNIST-pairs ones (docs/meta-training.md, "High-loss tasks"; ~45 min), then its
+# width-aware factors capped at 1 (docs/psd.md, "Narrow nets"; seconds).
+"$py" scripts/make_mnist_noisy.py data/mnist "$out/mnist-noisy" 0.5 0
+nd="$out/mnist-noisy"
+noisy="idx:$nd/train-images-idx3-ubyte,$nd/train-labels-idx1-ubyte,$nd/t10k-images-idx3-ubyte,$nd/t10k-labels-idx1-ubyte"
+./build/l2o meta-train --method psd-es --init-policy "$out/psd-mnist-multi-es-pairs.json" --dataset mnist \
+  --arch 48-48-10 --batch 64 --horizon 400 --member 48-48-10/10 --member "48-48-100/64@$pairs" \
+  --member "48-48-100/10@$pairs" --member "48-48-10/64@$noisy" --member "48-48-10/10@$noisy" \
+  --updates 60 --pairs 12 --seed 5 --out "$out/psd-mnist-multi-es-noisy-uncapped.json"
+./build/l2o policy scale-steps --policy "$out/psd-mnist-multi-es-noisy-uncapped.json" \
+  --out "$out/psd-mnist-multi-es-noisy.json" --max-factor 1
 ./build/l2o bench --experiment all --seeds "$seeds" --tuned "$out/tuned.json" \
-  --policy psd="$out/psd-mnist-multi-es-pairs.json" --policy psd-esb="$out/psd-mnist-multi-es-batch.json" \
+  --policy psd="$out/psd-mnist-multi-es-noisy.json" --policy psd-esp="$out/psd-mnist-multi-es-pairs.json" \
+  --policy psd-esb="$out/psd-mnist-multi-es-batch.json" \
   --policy psd-es="$out/psd-mnist-multi-es.json" \
   --policy psd-family="$out/psd-mnist-multi.json" \
   --policy psd-paper="$out/psd-mnist.json" --policy l2l="$out/l2l-mnist.json" \

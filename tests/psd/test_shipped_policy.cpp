@@ -9,12 +9,15 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <vector>
 
 #include "l2o/nn/policy_file.hpp"
 #include "l2o/optim/train_loop.hpp"
 #include "l2o/psd/psd_optimizer.hpp"
+#include "psd/psd_test_util.hpp"
+#include "l2o/core/rng.hpp"
 #include "support/mnist_task.hpp"
 
 namespace l2o {
@@ -183,6 +186,65 @@ TEST(ShippedPsdPolicy, ThePairsPolicyIsTheBatchAwarePolicyWithReadoutsFineTunedO
   auto task = test_support::mnist_task_if_present();
   if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
   expect_trains_mnist_at_batch_64_and_10(*task, dir + "psd-mnist-multi-es-pairs.json");
+}
+
+// The first `steps` steps of two policies on a layout, from the same made-up gradients: equal to
+// the bit (want_equal) or different somewhere.
+void expect_same_steps(const PsdPolicy& a, const PsdPolicy& b, const std::vector<int>& arch, bool want_equal) {
+  const ParamLayout layout = test::mlp_layout(arch);
+  PsdOptimizer oa(std::make_shared<const PsdPolicy>(a), {Precision::Float32, 1}),
+      ob(std::make_shared<const PsdPolicy>(b), {Precision::Float32, 1});
+  oa.init(layout);
+  ob.init(layout);
+  Rng rng(7);
+  Vec x(layout.dim), g(layout.dim);
+  bool equal = true;
+  for (int t = 0; t < 4; ++t) {
+    for (Index k = 0; k < layout.dim; ++k) x[k] = 0.1 * rng.normal(), g[k] = 0.01 * rng.normal();
+    Vec da, db;
+    oa.step({x, 2.0 - 0.1 * t, g}, da);
+    ob.step({x, 2.0 - 0.1 * t, g}, db);
+    equal = equal && da == db;
+  }
+  EXPECT_EQ(equal, want_equal) << "net " << layout.dim << " parameters";
+}
+
+// policies/psd-mnist-multi-es-noisy.json: the pairs policy above, its read-out weights fine-tuned by
+// ES on a family with MNIST-noisy members (high-loss tasks; docs/meta-training.md), and its
+// width-aware factors capped at 1 (docs/psd.md, "Narrow nets"): on nets at least as wide as
+// 48-48 it steps exactly as without the cap; on narrower ones as with no width factors at all.
+TEST(ShippedPsdPolicy, TheNoisyPolicyIsThePairsPolicyWithReadoutsTunedOnHighLossTasksAndCappedWidthFactors) {
+  const std::string dir = std::string(L2O_SOURCE_DIR) + "/policies/";
+  if (!fs::exists(dir + "psd-mnist-multi-es-noisy.json") || !fs::exists(dir + "psd-mnist-multi-es-pairs.json"))
+    GTEST_SKIP() << "shipped policies not present";
+  const PsdPolicy noisy = PsdPolicy::load(dir + "psd-mnist-multi-es-noisy.json");
+  const PsdPolicy pairs = PsdPolicy::load(dir + "psd-mnist-multi-es-pairs.json");
+  EXPECT_EQ(noisy.config().arch.step_scaling.max_factor, 1.0);
+  PsdPolicyConfig uncapped = noisy.config();
+  uncapped.arch.step_scaling.max_factor = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(uncapped.arch.to_json(), pairs.config().arch.to_json());
+  const PolicyFile file = load_policy_file(dir + "psd-mnist-multi-es-noisy.json");
+  bool noisy_member = false;
+  for (const auto& m : file.provenance.extra.at("family"))
+    noisy_member = noisy_member || m.get<std::string>().find("@idx:data/mnist-noisy/") != std::string::npos;
+  EXPECT_TRUE(noisy_member) << file.provenance.extra.at("family").dump();
+  EXPECT_EQ(expect_only_readout_weights_differ(noisy, pairs), std::vector<bool>(noisy.networks().size(), true));
+
+  PsdPolicy without_cap(uncapped);
+  without_cap.set_params(noisy.params());
+  PsdPolicyConfig unscaled = uncapped;
+  unscaled.arch.step_scaling.rule = StepScaling::Rule::None;
+  PsdPolicy without_factors(unscaled);
+  without_factors.set_params(noisy.params());
+  for (const std::vector<int>& wide : {std::vector<int>{48, 48, 10}, {100, 200, 10}, {48, 96, 7}})
+    expect_same_steps(noisy, without_cap, wide, true);
+  expect_same_steps(noisy, without_cap, {16, 16, 10}, false);
+  expect_same_steps(noisy, without_factors, {16, 16, 10}, true);
+  expect_same_steps(noisy, without_factors, {32, 24, 10}, true);
+
+  auto task = test_support::mnist_task_if_present();
+  if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
+  expect_trains_mnist_at_batch_64_and_10(*task, dir + "psd-mnist-multi-es-noisy.json");
 }
 
 }  // namespace

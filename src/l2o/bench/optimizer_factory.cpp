@@ -53,7 +53,7 @@ std::string shipped_policy_file(const std::string& name) {
   // that (psd-mnist-multi-es-batch.json), without batch-aware steps (psd-mnist-multi-es.json), the
   // family policy before ES (psd-mnist-multi.json) and the paper-protocol psd-mnist.json on
   // validation seeds (docs/meta-training.md, "The shipped policies"); the others run with --policy.
-  if (name == "psd") return "psd-mnist-multi-es-pairs.json";
+  if (name == "psd") return "psd-mnist-multi-es-noisy.json";
   return fmt::format("{}-mnist.json", name);
 }
 
