@@ -39,15 +39,16 @@ def read_idx(script, folder, name, magic):
     return body.reshape(shape), path
 
 
-def read_split(script, folder, split):
-    """Images and labels of split 0 (train) or 1 (test), checked to be MNIST-like."""
+def read_split(script, folder, split, max_label=9):
+    """Images and labels of split 0 (train) or 1 (test), checked to be MNIST-like (labels up to
+    max_label: 9 for MNIST, 99 where MNIST-pairs is accepted too)."""
     images_name, labels_name = SPLITS[split]
     images, ipath = read_idx(script, folder, images_name, IMAGES_MAGIC)
     labels, lpath = read_idx(script, folder, labels_name, LABELS_MAGIC)
     if images.shape[0] != labels.shape[0]:
         fail(script, f"{ipath} has {images.shape[0]} images but {lpath} has {labels.shape[0]} labels")
-    if labels.max(initial=0) > 9:
-        fail(script, f"{lpath}: labels above 9; not MNIST")
+    if labels.max(initial=0) > max_label:
+        fail(script, f"{lpath}: labels above {max_label}; not MNIST" + (" or MNIST-pairs" if max_label > 9 else ""))
     return images, labels
 
 

@@ -2,7 +2,7 @@
 """Validation of PSD policies on meta-training validation seeds (never the evaluation seeds 1000+).
 
 usage: scripts/validate_psd.py NAME=POLICY ... [--l2o build/l2o] [--out DIR] [--jobs 2] [--only TEXT]
-                              [--pairs DIR] [--noisy DIR] [--narrow]
+                              [--pairs DIR] [--noisy DIR] [--noisy-pairs DIR] [--narrow]
 
 Runs `l2o train` for each policy on the four validation tasks of docs/meta-training.md (MNIST
 48-48-10 and 100-200-10, minibatch 64 and 10, 400 iterations, objective every iteration; seeds
@@ -13,7 +13,9 @@ Runs are kept in DIR (one CSV per run) and reused. --only keeps the tasks whose 
 --pairs DIR adds the two many-class tasks: MNIST-pairs (scripts/make_mnist_pairs.py DIR) on the
 48-48-100 net at minibatch 64 and 10, seeds 900-904 (docs/meta-training.md, "Many-class output
 layers"); the criterion is then over all the tasks run. --noisy DIR adds MNIST-noisy
-(scripts/make_mnist_noisy.py DIR) on the 48-48-10 net at minibatch 64 and 10 ("High-loss tasks"), and
+(scripts/make_mnist_noisy.py DIR) on the 48-48-10 net at minibatch 64 and 10 ("High-loss tasks"),
+--noisy-pairs DIR noisy MNIST-pairs (make_mnist_noisy.py on MNIST-pairs) on the 48-48-100 net at
+minibatch 64 and 10 (many classes and a high loss, as CIFAR-100), and
 --narrow five MNIST tasks on nets narrower than 48-48 (docs/psd.md, "Narrow nets"; `--only narrow` runs just those),
 seeds 900-904 each.
 """
@@ -54,6 +56,14 @@ def noisy_tasks(folder):
     spec = idx_spec("--noisy", folder, "make_mnist_noisy.py")
     return [("noisy-48-48-10-b64", spec, "48-48-10", 64, range(900, 905)),
             ("noisy-48-48-10-b10", spec, "48-48-10", 10, range(900, 905))]
+
+
+def noisy_pairs_tasks(folder):
+    spec = idx_spec("--noisy-pairs", folder, "make_mnist_noisy.py (on MNIST-pairs)")
+    return [("noisypairs-48-48-100-b64", spec, "48-48-100", 64, range(900, 905)),
+            ("noisypairs-48-48-100-b10", spec, "48-48-100", 10, range(900, 905))]
+
+
 BASELINES = [("adam", ["--optimizer", "adam"]), ("adagrad", ["--optimizer", "adagrad"])]
 
 
@@ -84,6 +94,7 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--pairs", default="", metavar="DIR")
     ap.add_argument("--noisy", default="", metavar="DIR")
+    ap.add_argument("--noisy-pairs", default="", metavar="DIR")
     ap.add_argument("--narrow", action="store_true")
     a = ap.parse_args()
     opts = list(BASELINES)
@@ -94,7 +105,8 @@ def main():
         if not os.path.exists(path):
             sys.exit(f"validate_psd.py: policy file '{path}' does not exist")
         opts.append((name, ["--optimizer", "psd", "--policy", path]))
-    tasks = TASKS + (pairs_tasks(a.pairs) if a.pairs else []) + (noisy_tasks(a.noisy) if a.noisy else [])
+    tasks = TASKS + (pairs_tasks(a.pairs) if a.pairs else []) + (noisy_tasks(a.noisy) if a.noisy else []) \
+        + (noisy_pairs_tasks(a.noisy_pairs) if a.noisy_pairs else [])
     tasks = [t for t in tasks + (NARROW_TASKS if a.narrow else []) if a.only in t[0]]
     os.makedirs(a.out, exist_ok=True)
     with cf.ThreadPoolExecutor(a.jobs) as ex:
