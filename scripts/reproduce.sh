@@ -7,9 +7,10 @@
 #   L2O_REPRO_SEEDS  runs per optimizer and panel of the comparison (default 10)
 #   L2O_PSD_SEED     meta-training seed of PSD (default 1)
 #
-# About 6 hours on a 2-core machine: tuning ~13 min, L2LBGDBGD ~20 min, the PSD policies ~10 and
-# ~20 min plus ~30-45 min of ES fine-tuning, ~50 min of ES with MNIST-pairs members and ~45 min with
-# MNIST-noisy ones, comparison with 10 seeds and six PSD policies ~3-3.5 hours (docs/experiments.md, docs/meta-training.md, docs/l2l.md).
+# About 7 hours on a 2-core machine: tuning ~13 min, L2LBGDBGD ~20 min, the PSD policies ~10 and
+# ~20 min plus ~30-45 min of ES fine-tuning, ~50 min of ES with MNIST-pairs members, ~45 min with
+# MNIST-noisy ones and ~50 min with noisy MNIST-pairs ones, comparison with 10 seeds and seven PSD
+# policies ~3.5-4 hours (docs/experiments.md, docs/meta-training.md, docs/l2l.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -63,8 +64,24 @@ noisy="idx:$nd/train-images-idx3-ubyte,$nd/train-labels-idx1-ubyte,$nd/t10k-imag
   --updates 60 --pairs 12 --seed 5 --out "$out/psd-mnist-multi-es-noisy-uncapped.json"
 ./build/l2o policy scale-steps --policy "$out/psd-mnist-multi-es-noisy-uncapped.json" \
   --out "$out/psd-mnist-multi-es-noisy.json" --max-factor 1
+# The default: every read-out fine-tuned twice more by ES with noisy MNIST-pairs members (100
+# classes and a high loss), the second time with narrow-net members too (docs/meta-training.md,
+# "Many classes at minibatch 10"; ~50 min).
+"$py" scripts/make_mnist_noisy.py "$out/mnist-pairs" "$out/mnist-noisy-pairs" 0.5 0
+npd="$out/mnist-noisy-pairs"
+noisy_pairs="idx:$npd/train-images-idx3-ubyte,$npd/train-labels-idx1-ubyte,$npd/t10k-images-idx3-ubyte,$npd/t10k-labels-idx1-ubyte"
+family=(--member 48-48-10/10 --member "48-48-100/64@$pairs" --member "48-48-100/10@$pairs"
+  --member "48-48-10/64@$noisy" --member "48-48-10/10@$noisy" --member "48-48-100/64@$noisy_pairs"
+  --member "48-48-100/10@$noisy_pairs" --member "48-48-100/10@$noisy_pairs")
+./build/l2o meta-train --method psd-es --init-policy "$out/psd-mnist-multi-es-noisy.json" --dataset mnist \
+  --arch 48-48-10 --batch 64 --horizon 400 "${family[@]}" --updates 30 --pairs 12 --seed 6 \
+  --out "$out/psd-mnist-multi-es-noisy-pairs-1.json"
+./build/l2o meta-train --method psd-es --init-policy "$out/psd-mnist-multi-es-noisy-pairs-1.json" --dataset mnist \
+  --arch 48-48-10 --batch 64 --horizon 400 "${family[@]}" --member 16-48-10/64 \
+  --member "16-16-100/64@$noisy_pairs" --updates 30 --pairs 12 --seed 7 --out "$out/psd-mnist-multi-es-noisy-pairs.json"
 ./build/l2o bench --experiment all --seeds "$seeds" --tuned "$out/tuned.json" \
-  --policy psd="$out/psd-mnist-multi-es-noisy.json" --policy psd-esp="$out/psd-mnist-multi-es-pairs.json" \
+  --policy psd="$out/psd-mnist-multi-es-noisy-pairs.json" --policy psd-esn="$out/psd-mnist-multi-es-noisy.json" \
+  --policy psd-esp="$out/psd-mnist-multi-es-pairs.json" \
   --policy psd-esb="$out/psd-mnist-multi-es-batch.json" \
   --policy psd-es="$out/psd-mnist-multi-es.json" \
   --policy psd-family="$out/psd-mnist-multi.json" \

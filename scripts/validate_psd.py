@@ -3,6 +3,7 @@
 
 usage: scripts/validate_psd.py NAME=POLICY ... [--l2o build/l2o] [--out DIR] [--jobs 2] [--only TEXT]
                               [--pairs DIR] [--noisy DIR] [--noisy-pairs DIR] [--narrow]
+                              [--baselines adam,adagrad] [--list]
 
 Runs `l2o train` for each policy on the four validation tasks of docs/meta-training.md (MNIST
 48-48-10 and 100-200-10, minibatch 64 and 10, 400 iterations, objective every iteration; seeds
@@ -17,7 +18,11 @@ layers"); the criterion is then over all the tasks run. --noisy DIR adds MNIST-n
 --noisy-pairs DIR noisy MNIST-pairs (make_mnist_noisy.py on MNIST-pairs) on the 48-48-100 net at
 minibatch 64 and 10 (many classes and a high loss, as CIFAR-100), and
 --narrow five MNIST tasks on nets narrower than 48-48 (docs/psd.md, "Narrow nets"; `--only narrow` runs just those),
-seeds 900-904 each.
+seeds 900-904 each; with --pairs or --noisy-pairs, --narrow also adds that data set on the 16-16-100 net at
+minibatch 64 (the `narrow` experiment's CIFAR-100 panel, made from MNIST).
+--baselines names the tuned hand-designed optimizers run beside the policies (default adam,adagrad; the
+criterion is over the best of them on each task). --list prints the tasks (name, data, net, batch, seeds)
+and runs nothing.
 """
 import argparse
 import concurrent.futures as cf
@@ -64,7 +69,19 @@ def noisy_pairs_tasks(folder):
             ("noisypairs-48-48-100-b10", spec, "48-48-100", 10, range(900, 905))]
 
 
-BASELINES = [("adam", ["--optimizer", "adam"]), ("adagrad", ["--optimizer", "adagrad"])]
+def narrow_many_class_tasks(pairs, noisy_pairs):
+    tasks = []
+    if pairs:
+        tasks.append(("narrowpairs-16-16-100-b64", idx_spec("--pairs", pairs, "make_mnist_pairs.py"), "16-16-100", 64,
+                      range(900, 905)))
+    if noisy_pairs:
+        tasks.append(("narrownoisypairs-16-16-100-b64",
+                      idx_spec("--noisy-pairs", noisy_pairs, "make_mnist_noisy.py (on MNIST-pairs)"), "16-16-100", 64,
+                      range(900, 905)))
+    return tasks
+
+
+KNOWN_BASELINES = ("sgd", "momentum", "adagrad", "adam", "rmsprop")
 
 
 def run(l2o, out, name, opt_args, task, seed):
@@ -96,8 +113,16 @@ def main():
     ap.add_argument("--noisy", default="", metavar="DIR")
     ap.add_argument("--noisy-pairs", default="", metavar="DIR")
     ap.add_argument("--narrow", action="store_true")
+    ap.add_argument("--baselines", default="adam,adagrad")
+    ap.add_argument("--list", action="store_true")
     a = ap.parse_args()
-    opts = list(BASELINES)
+    baselines = [b for b in a.baselines.split(",") if b]
+    for b in baselines:
+        if b not in KNOWN_BASELINES:
+            sys.exit(f"validate_psd.py: --baselines: '{b}' is not one of {','.join(KNOWN_BASELINES)}")
+    if not baselines:
+        sys.exit("validate_psd.py: --baselines: give at least one")
+    opts = [(b, ["--optimizer", b]) for b in baselines]
     for p in a.policies:
         if "=" not in p:
             sys.exit(f"validate_psd.py: '{p}' is not NAME=POLICY")
@@ -107,7 +132,12 @@ def main():
         opts.append((name, ["--optimizer", "psd", "--policy", path]))
     tasks = TASKS + (pairs_tasks(a.pairs) if a.pairs else []) + (noisy_tasks(a.noisy) if a.noisy else []) \
         + (noisy_pairs_tasks(a.noisy_pairs) if a.noisy_pairs else [])
-    tasks = [t for t in tasks + (NARROW_TASKS if a.narrow else []) if a.only in t[0]]
+    narrow = NARROW_TASKS + narrow_many_class_tasks(a.pairs, a.noisy_pairs) if a.narrow else []
+    tasks = [t for t in tasks + narrow if a.only in t[0]]
+    if a.list:
+        for name, data, arch, batch, seeds in tasks:
+            print(f"{name} {data} {arch} {batch} {seeds.start}-{seeds.stop - 1}")
+        return
     os.makedirs(a.out, exist_ok=True)
     with cf.ThreadPoolExecutor(a.jobs) as ex:
         jobs = {(n, t[0], s): ex.submit(run, a.l2o, a.out, n, args, t, s)
@@ -117,7 +147,7 @@ def main():
         except RuntimeError as e:
             sys.exit(f"validate_psd.py: {e}")
     mean = {(n, t[0]): sum(res[(n, t[0], s)] for s in t[4]) / len(t[4]) for n, _ in opts for t in tasks}
-    best = {t[0]: min(mean[(n, t[0])] for n, _ in BASELINES) for t in tasks}
+    best = {t[0]: min(mean[(n, t[0])] for n in baselines) for t in tasks}
     print("optimizer".ljust(16) + "".join(t[0].rjust(22) for t in tasks) + "criterion".rjust(11))
     for n, _ in opts:
         crit = sum(mean[(n, t[0])] / best[t[0]] for t in tasks) / len(tasks)

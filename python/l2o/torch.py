@@ -238,7 +238,7 @@ class _Learned(L2OOptimizer):
 
 
 class PSD(_Learned):
-    """Predicted Step Descent (Li & Malik 2017) with a policy file (default: the shipped policies/psd-mnist-multi-es-noisy.json).
+    """Predicted Step Descent (Li & Malik 2017) with a policy file (default: the shipped policies/psd-mnist-multi-es-noisy-pairs.json).
     Needs the minibatch loss: step(loss=loss) or step(closure). `batch_size`: the examples per minibatch
     of the gradients; a batch-aware policy (the default one) takes smaller steps below its reference
     batch (docs/psd.md, "Batch-aware steps"); None: not known, no batch factor."""

@@ -247,5 +247,36 @@ TEST(ShippedPsdPolicy, TheNoisyPolicyIsThePairsPolicyWithReadoutsTunedOnHighLoss
   expect_trains_mnist_at_batch_64_and_10(*task, dir + "psd-mnist-multi-es-noisy.json");
 }
 
+// policies/psd-mnist-multi-es-noisy-pairs.json (the default `psd`): the noisy policy above, its
+// read-out weights fine-tuned twice more by ES on families with noisy MNIST-pairs members (100
+// classes and a high loss, as CIFAR-100), the second run with narrow-net members too
+// (docs/meta-training.md, "Many classes at minibatch 10"; the first run's policy is not shipped,
+// so its provenance names an initial policy that is not in the repository). Same architecture and
+// factors, so only the read-outs can change its steps.
+TEST(ShippedPsdPolicy, TheNoisyPairsPolicyIsTheNoisyPolicyWithReadoutsTunedOnManyNoisyClasses) {
+  const std::string dir = std::string(L2O_SOURCE_DIR) + "/policies/";
+  if (!fs::exists(dir + "psd-mnist-multi-es-noisy-pairs.json") || !fs::exists(dir + "psd-mnist-multi-es-noisy.json"))
+    GTEST_SKIP() << "shipped policies not present";
+  const PsdPolicy tuned = PsdPolicy::load(dir + "psd-mnist-multi-es-noisy-pairs.json");
+  const PsdPolicy noisy = PsdPolicy::load(dir + "psd-mnist-multi-es-noisy.json");
+  EXPECT_EQ(tuned.config().arch.to_json(), noisy.config().arch.to_json());
+  const PolicyFile file = load_policy_file(dir + "psd-mnist-multi-es-noisy-pairs.json");
+  const auto& extra = file.provenance.extra;
+  EXPECT_NE(extra.at("initial_policy").at("fingerprint"), noisy.fingerprint());  // the first run's policy
+  int noisy_pairs_members = 0, narrow_members = 0;
+  for (const auto& m : extra.at("family")) {
+    const std::string member = m.get<std::string>();
+    noisy_pairs_members += member.find("/mnist-noisy-pairs/") != std::string::npos;
+    narrow_members += member.rfind("16-", 0) == 0;
+  }
+  // 48-48-100 at 64, at 10 twice, and 16-16-100 at 64; the narrow ones 16-48-10 and 16-16-100.
+  EXPECT_EQ(noisy_pairs_members, 4) << extra.at("family").dump();
+  EXPECT_EQ(narrow_members, 2) << extra.at("family").dump();
+  EXPECT_EQ(expect_only_readout_weights_differ(tuned, noisy), std::vector<bool>(tuned.networks().size(), true));
+  auto task = test_support::mnist_task_if_present();
+  if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
+  expect_trains_mnist_at_batch_64_and_10(*task, dir + "psd-mnist-multi-es-noisy-pairs.json");
+}
+
 }  // namespace
 }  // namespace l2o
