@@ -69,16 +69,14 @@ def noisy_pairs_tasks(folder):
             ("noisypairs-48-48-100-b10", spec, "48-48-100", 10, range(900, 905))]
 
 
-def narrow_many_class_tasks(pairs, noisy_pairs):
-    tasks = []
-    if pairs:
-        tasks.append(("narrowpairs-16-16-100-b64", idx_spec("--pairs", pairs, "make_mnist_pairs.py"), "16-16-100", 64,
-                      range(900, 905)))
-    if noisy_pairs:
-        tasks.append(("narrownoisypairs-16-16-100-b64",
-                      idx_spec("--noisy-pairs", noisy_pairs, "make_mnist_noisy.py (on MNIST-pairs)"), "16-16-100", 64,
-                      range(900, 905)))
-    return tasks
+def narrow_many_class_tasks(tasks):
+    """The data set of each 48-48-100 task (MNIST-pairs, noisy MNIST-pairs) on the 16-16-100 net at
+    minibatch 64, once per data set."""
+    narrow = {}
+    for name, spec, arch, _, _ in tasks:
+        if arch == "48-48-100" and spec not in narrow:
+            narrow[spec] = (f"narrow{name.split('-')[0]}-16-16-100-b64", spec, "16-16-100", 64, range(900, 905))
+    return list(narrow.values())
 
 
 KNOWN_BASELINES = ("sgd", "momentum", "adagrad", "adam", "rmsprop")
@@ -120,8 +118,8 @@ def main():
     for b in baselines:
         if b not in KNOWN_BASELINES:
             sys.exit(f"validate_psd.py: --baselines: '{b}' is not one of {','.join(KNOWN_BASELINES)}")
-    if not baselines:
-        sys.exit("validate_psd.py: --baselines: give at least one")
+    if not baselines or len(set(baselines)) != len(baselines):
+        sys.exit(f"validate_psd.py: --baselines: '{a.baselines}': give each optimizer once, at least one")
     opts = [(b, ["--optimizer", b]) for b in baselines]
     for p in a.policies:
         if "=" not in p:
@@ -132,7 +130,7 @@ def main():
         opts.append((name, ["--optimizer", "psd", "--policy", path]))
     tasks = TASKS + (pairs_tasks(a.pairs) if a.pairs else []) + (noisy_tasks(a.noisy) if a.noisy else []) \
         + (noisy_pairs_tasks(a.noisy_pairs) if a.noisy_pairs else [])
-    narrow = NARROW_TASKS + narrow_many_class_tasks(a.pairs, a.noisy_pairs) if a.narrow else []
+    narrow = NARROW_TASKS + narrow_many_class_tasks(tasks) if a.narrow else []
     tasks = [t for t in tasks + narrow if a.only in t[0]]
     if a.list:
         for name, data, arch, batch, seeds in tasks:
@@ -148,10 +146,11 @@ def main():
             sys.exit(f"validate_psd.py: {e}")
     mean = {(n, t[0]): sum(res[(n, t[0], s)] for s in t[4]) / len(t[4]) for n, _ in opts for t in tasks}
     best = {t[0]: min(mean[(n, t[0])] for n in baselines) for t in tasks}
-    print("optimizer".ljust(16) + "".join(t[0].rjust(22) for t in tasks) + "criterion".rjust(11))
+    width = {t[0]: max(22, len(t[0]) + 2) for t in tasks}  # long task names stay apart
+    print("optimizer".ljust(16) + "".join(t[0].rjust(width[t[0]]) for t in tasks) + "criterion".rjust(11))
     for n, _ in opts:
         crit = sum(mean[(n, t[0])] / best[t[0]] for t in tasks) / len(tasks)
-        print(n.ljust(16) + "".join(f"{mean[(n, t[0])]:22.2f}" for t in tasks) + f"{crit:11.3f}")
+        print(n.ljust(16) + "".join(f"{mean[(n, t[0])]:{width[t[0]]}.2f}" for t in tasks) + f"{crit:11.3f}")
 
 
 if __name__ == "__main__":

@@ -49,11 +49,12 @@ OptimizerPtr make_learned_optimizer(const OptimizerSpec& spec) {
 std::string shipped_policy_file(const std::string& name) {
   // PSD's default is the policy meta-trained over a family of MNIST nets with moment features and
   // width-aware steps, fine-tuned by ES on its own meta-loss, with batch-aware steps, its read-outs
-  // fine-tuned again by ES with 100-class MNIST-pairs members, then with high-loss MNIST-noisy
-  // members (psd-mnist-multi-es-noisy.json), then with noisy MNIST-pairs members (100 classes and a
-  // high loss); chosen over the same policy before each of those (psd-mnist-multi-es-batch.json), without batch-aware steps (psd-mnist-multi-es.json), the
-  // family policy before ES (psd-mnist-multi.json) and the paper-protocol psd-mnist.json on
-  // validation seeds (docs/meta-training.md, "The shipped policies"); the others run with --policy.
+  // fine-tuned again by ES with 100-class MNIST-pairs members (psd-mnist-multi-es-pairs.json), then
+  // with high-loss MNIST-noisy members (psd-mnist-multi-es-noisy.json), then with noisy MNIST-pairs
+  // members (100 classes and a high loss). Each step was chosen over the policy before it on
+  // validation seeds, as were those over psd-mnist-multi-es-batch.json, psd-mnist-multi-es.json,
+  // the family policy psd-mnist-multi.json and the paper-protocol psd-mnist.json
+  // (docs/meta-training.md, "The shipped policies"); the others run with --policy.
   if (name == "psd") return "psd-mnist-multi-es-noisy-pairs.json";
   return fmt::format("{}-mnist.json", name);
 }
