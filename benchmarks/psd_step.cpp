@@ -115,7 +115,7 @@ double lstm_flops_per_coordinate(Index H) { return 2.0 * 4 * H * (3 + H) + 2.0 *
 void report_rate(benchmark::State& state, double flops_per_iter, double seconds, Precision p) {
   const double rate = flops_per_iter * static_cast<double>(state.iterations()) / seconds;
   state.counters["GFLOPS"] = rate / 1e9;
-  state.counters["frac_of_gemm"] = rate / (p == Precision::Float32 ? gemm_rate<float>() : gemm_rate<double>());
+  state.counters["frac_of_gemm"] = rate / (runs_float32_lstm(p) ? gemm_rate<float>() : gemm_rate<double>());
 }
 
 template <class T>
@@ -157,8 +157,8 @@ void BM_LstmStep(benchmark::State& state, std::vector<int> arch, Precision p) {
   Lstm net(PsdArchitecture{}.lstm_config());
   Rng rng(1);
   net.init_params(rng);
-  if (p == Precision::Float32)
-    lstm_loop<LstmF32, LstmStateF32, LstmWorkspaceF32, MatF>(state, LstmF32(net), B, p);
+  if (runs_float32_lstm(p))
+    lstm_loop<LstmF32, LstmStateF32, LstmWorkspaceF32, MatF>(state, LstmF32(net, p == Precision::Bf16x3), B, p);
   else
     lstm_loop<Lstm, LstmState, LstmWorkspace, Mat>(state, net, B, p);
 }
@@ -233,7 +233,8 @@ void BM_StateFeatures(benchmark::State& state, std::vector<int> arch) {
 void register_all() {
   for (const auto& a : kArchs) {
     const std::string n = arch_name(a);
-    for (Precision p : {Precision::Float64, Precision::Float32}) {
+    for (Precision p : {Precision::Float64, Precision::Float32, Precision::Bf16x3}) {
+      if (p == Precision::Bf16x3 && !bf16x3_available()) continue;
       const std::string pn = to_string(p);
       benchmark::RegisterBenchmark(("BM_LstmStep/" + pn + "/" + n).c_str(), BM_LstmStep, a, p)
           ->Unit(benchmark::kMillisecond);

@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.."
 profile=${L2O_SETUP_PROFILE:-full}
 case "$profile" in full|tool) ;; *) echo "setup: L2O_SETUP_PROFILE must be full or tool, not '$profile'" >&2; exit 2 ;; esac
 packages=(build-essential cmake ninja-build pkg-config libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev
-  libstb-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist xz-utils)
+  libstb-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist xz-utils
+  libdnnl-dev)  # oneDNN: the bf16x3 precision of the learned optimizers (docs/psd.md)
 if [ "$profile" = full ]; then
   packages+=(libgtest-dev libbenchmark-dev
     clang libclang-rt-14-dev libomp-dev  # the sanitized build and the fuzz targets (scripts/sanitize.sh)

@@ -67,5 +67,23 @@ expect_error "--hyper" "$l2o" train --dataset "$spec" --arch 8-6-3 --hyper '{bad
 expect_error "--out" "$l2o" train --dataset "$spec" --arch 8-6-3 --lr 0.1 --iters 2 --out /nonexistent/dir/t.csv
 expect_error "diverged" "$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer sgd --lr 1e9 --iters 50 --batch 8
 expect_error "nosuchset" "$l2o" data info nosuchset
+expect_error "--precision" "$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer psd --precision half --iters 2
+
+# The learned optimizer in every precision this build and CPU run: the same seed gives the same
+# trace, and bf16x3 either runs or says in one line why it cannot (never a crash).
+for p in float64 float32 bf16x3; do
+  out=$("$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer psd --precision $p --iters 5 --batch 8 \
+        --out "$tmp/p_$p.csv" 2>&1)
+  rc=$?
+  if [ $rc -ne 0 ]; then
+    if [ $p = bf16x3 ] && grep -q "bf16x3 precision is not available" <<<"$out" && [ $rc -lt 128 ]; then
+      echo "ok: bf16x3 unavailable here: $(head -1 <<<"$out")"; continue
+    fi
+    echo "FAIL (exit $rc): psd --precision $p"; echo "$out"; fail=1; continue
+  fi
+  "$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer psd --precision $p --iters 5 --batch 8 --out "$tmp/q_$p.csv" >/dev/null 2>&1
+  if cmp -s <(cut -d, -f1-5 "$tmp/p_$p.csv") <(cut -d, -f1-5 "$tmp/q_$p.csv"); then echo "ok: psd --precision $p";
+  else echo "FAIL: psd --precision $p, same seed, different trace"; fail=1; fi
+done
 
 exit $fail

@@ -65,9 +65,33 @@ TEST(PsdRuntime, Float32FollowsFloat64) {
   EXPECT_THROW(f32.lstm_state(0), Error);  // the float64 state accessor does not apply
 }
 
-TEST(PsdRuntime, ThreadsGiveBitIdenticalStepsInBothPrecisions) {
+// The precisions this machine runs (bf16x3 needs oneDNN and AVX512-BF16 or AMX).
+std::vector<Precision> runnable_precisions() {
+  std::vector<Precision> ps{Precision::Float64, Precision::Float32};
+  if (bf16x3_available()) ps.push_back(Precision::Bf16x3);
+  return ps;
+}
+
+TEST(PsdRuntime, Bf16x3FollowsFloat64) {
+  std::string why;
+  if (!bf16x3_available(&why)) GTEST_SKIP() << "bf16x3: " << why;
   auto p = fresh_policy();
-  for (Precision prec : {Precision::Float64, Precision::Float32}) {
+  PsdOptimizer f64(p), fx3(p, {Precision::Bf16x3, 1});
+  f64.init(layout());
+  fx3.init(layout());
+  const auto a = run_steps(f64, layout(), 20), b = run_steps(fx3, layout(), 20);
+  double worst = 0.0;
+  for (std::size_t t = 0; t < a.size(); ++t)
+    worst = std::max(worst, (a[t] - b[t]).cwiseAbs().maxCoeff() / a[t].cwiseAbs().maxCoeff());
+  EXPECT_LT(worst, 1e-3);
+  EXPECT_GT(worst, 0.0);
+  EXPECT_EQ(fx3.hyperparams().at("precision"), "bf16x3");
+  EXPECT_THROW(fx3.lstm_state(0), Error);
+}
+
+TEST(PsdRuntime, ThreadsGiveBitIdenticalStepsInEveryPrecision) {
+  auto p = fresh_policy();
+  for (Precision prec : runnable_precisions()) {
     PsdOptimizer one(p, {prec, 1});
     one.init(layout());
     const auto ref = run_steps(one, layout(), 8);
@@ -103,6 +127,20 @@ TEST(PsdRuntime, Float32StateRoundTripResumesExactlyAndOtherPrecisionIsRefused) 
     EXPECT_NE(std::string(e.what()).find("computed in float32, this optimizer runs float64"), std::string::npos)
         << e.what();
   }
+  if (bf16x3_available()) {  // a bf16x3 state resumes bf16x3 exactly and is refused by float32
+    PsdOptimizer x(p, {Precision::Bf16x3, 1});
+    x.init(layout());
+    run_steps(x, layout(), 5, 1);
+    const nlohmann::json sx = x.save_state();
+    EXPECT_EQ(sx.at("precision"), "bf16x3");
+    const auto xc = run_steps(x, layout(), 5, 2);
+    PsdOptimizer xr(p, {Precision::Bf16x3, 2});
+    xr.load_state(sx);
+    const auto xres = run_steps(xr, layout(), 5, 2);
+    for (std::size_t t = 0; t < xc.size(); ++t) ASSERT_TRUE(xres[t] == xc[t]) << "bf16x3 step " << t;
+    PsdOptimizer f32(p, {Precision::Float32, 1});
+    EXPECT_THROW(f32.load_state(sx), Error);
+  }
   // A state without the field is a float64 state (files written before the float32 runtime).
   PsdOptimizer d(p);
   d.init(layout());
@@ -116,8 +154,9 @@ TEST(PsdRuntime, Float32StateRoundTripResumesExactlyAndOtherPrecisionIsRefused) 
 }
 
 // The accuracy target of the float32 runtime (issue 12): the shipped policy's 400-step trace on
-// MNIST, seed 1000, within 1e-3 relative of the float64 trace at every evaluated iteration.
-TEST(PsdRuntime, Float32TraceOfTheShippedPolicyOnMnistWithin1e3OfFloat64) {
+// MNIST, seed 1000, within 1e-3 relative of the float64 trace at every evaluated iteration; bf16x3
+// within 1e-2 there and its meta-loss within 1e-3.
+TEST(PsdRuntime, Float32AndBf16x3TracesOfTheShippedPolicyOnMnistWithin1e3OfFloat64) {
   const std::string path = std::string(L2O_SOURCE_DIR) + "/policies/psd-mnist.json";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
   auto task = test_support::mnist_task_if_present();
@@ -126,17 +165,26 @@ TEST(PsdRuntime, Float32TraceOfTheShippedPolicyOnMnistWithin1e3OfFloat64) {
   RunOptions run;
   run.seed = 1000;
   run.eval_every = 5;
-  PsdOptimizer f64(policy), f32(policy, {Precision::Float32, 2});
-  const RunResult a = run_optimizer(*task, f64, run), b = run_optimizer(*task, f32, run);
-  ASSERT_FALSE(a.diverged || b.diverged);
-  ASSERT_EQ(a.trace.size(), b.trace.size());
-  double worst = 0.0;
-  for (std::size_t k = 0; k < a.trace.size(); ++k)
-    if (!std::isnan(a.trace[k].objective))
-      worst = std::max(worst, std::abs(a.trace[k].objective - b.trace[k].objective) / a.trace[k].objective);
-  EXPECT_LT(worst, 1e-3);
-  EXPECT_LT(std::abs(a.meta_loss() - b.meta_loss()) / a.meta_loss(), 1e-3);
-  RecordProperty("max_relative_difference", std::to_string(worst));
+  PsdOptimizer f64(policy);
+  const RunResult a = run_optimizer(*task, f64, run);
+  ASSERT_FALSE(a.diverged);
+  for (Precision prec : runnable_precisions()) {
+    if (prec == Precision::Float64) continue;
+    PsdOptimizer other(policy, {prec, 2});
+    const RunResult b = run_optimizer(*task, other, run);
+    ASSERT_FALSE(b.diverged) << to_string(prec);
+    ASSERT_EQ(a.trace.size(), b.trace.size());
+    double worst = 0.0;
+    for (std::size_t k = 0; k < a.trace.size(); ++k)
+      if (!std::isnan(a.trace[k].objective))
+        worst = std::max(worst, std::abs(a.trace[k].objective - b.trace[k].objective) / a.trace[k].objective);
+    // bf16x3's ~1e-5 products grow along the trajectory to ~0.4 % in late objectives (measured:
+    // 5e-8 at iteration 80, 4e-3 at 360), where float32 stays near 5e-8; the meta-loss, the sum the
+    // experiments compare, agrees to 1e-4 in both.
+    EXPECT_LT(worst, prec == Precision::Float32 ? 1e-3 : 1e-2) << to_string(prec);
+    EXPECT_LT(std::abs(a.meta_loss() - b.meta_loss()) / a.meta_loss(), 1e-3) << to_string(prec);
+    RecordProperty(std::string("max_relative_difference_") + to_string(prec), std::to_string(worst));
+  }
 }
 }  // namespace
 }  // namespace l2o

@@ -96,9 +96,10 @@ void add_task_flags(CLI::App* cmd, TaskFlags& flags) {
 }
 void add_precision_flag(CLI::App* cmd, std::string& precision) {
   cmd->add_option("--precision", precision,
-                  "Arithmetic of the learned optimizers' LSTM step: float32 or float64 (the task and the "
-                  "hand-designed optimizers are always float64)")
+                  "Arithmetic of the learned optimizers' LSTM step: float32, float64, or bf16x3 (float32 "
+                  "with the gate products as three bfloat16 products on the CPU's matrix units; docs/psd.md). "
+                  "The task and the hand-designed optimizers are always float64")
       ->capture_default_str()
-      ->check(CLI::IsMember({"float32", "float64"}));
+      ->check(CLI::IsMember({"float32", "float64", "bf16x3"}));
 }
 }  // namespace l2o::cli

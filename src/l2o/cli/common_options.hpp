@@ -28,7 +28,7 @@ void add_task_flags(CLI::App* cmd, TaskFlags& flags);
 // how to reproduce them.
 std::string reproducible_command(const CLI::App& cmd);
 
-// --precision float32|float64: the arithmetic of the learned optimizers' LSTM step (float32 by
+// --precision float32|float64|bf16x3: the arithmetic of the learned optimizers' LSTM step (float32 by
 // default; docs/psd.md, "Performance").
 void add_precision_flag(CLI::App* cmd, std::string& precision);
 }  // namespace l2o::cli

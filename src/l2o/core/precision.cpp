@@ -6,11 +6,19 @@
 
 namespace l2o {
 
-const char* to_string(Precision p) { return p == Precision::Float32 ? "float32" : "float64"; }
+const char* to_string(Precision p) {
+  switch (p) {
+    case Precision::Float32: return "float32";
+    case Precision::Bf16x3: return "bf16x3";
+    case Precision::Float64: break;
+  }
+  return "float64";
+}
 
 Precision parse_precision(const std::string& text, const std::string& where) {
   if (text == "float64") return Precision::Float64;
   if (text == "float32") return Precision::Float32;
-  throw Error(fmt::format("{}: unknown precision '{}' (expected float64 or float32)", where, text));
+  if (text == "bf16x3") return Precision::Bf16x3;
+  throw Error(fmt::format("{}: unknown precision '{}' (expected float64, float32 or bf16x3)", where, text));
 }
 }  // namespace l2o

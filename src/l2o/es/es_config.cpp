@@ -88,7 +88,7 @@ const FieldTable<EsConfig>& es_config_fields() {
       integer<C>("validate_every", &C::validate_every, closed(1, 1000000), "validate every k updates (and after the last)"),
       integer<C>("validation_runs", &C::validation_runs, closed(1, 100000), "validation seeds per member"),
       integer<C>("validation_seed_first", &C::validation_seed_first, closed(0, 1e15), "first validation seed"),
-      choice<C>("precision", &C::precision, {{"float32", Precision::Float32}, {"float64", Precision::Float64}},
+      choice<C>("precision", &C::precision, {{"float32", Precision::Float32}, {"float64", Precision::Float64}, {"bf16x3", Precision::Bf16x3}},
                 "the rollouts' LSTM arithmetic"),
       custom<C>(
           "members", &C::members, "list of strings", [](const std::vector<std::string>& v) { return nlohmann::json(v); },

@@ -14,13 +14,13 @@ namespace l2o {
 
 L2LOptimizer::L2LOptimizer(L2LPolicy policy, std::string source, Precision precision)
     : policy_(std::move(policy)), source_(std::move(source)), precision_(precision) {
-  if (precision_ == Precision::Float32) lstm32_ = LstmF32(policy_.lstm());
+  if (runs_float32_lstm(precision_)) lstm32_ = LstmF32(policy_.lstm(), precision_ == Precision::Bf16x3);
 }
 
 void L2LOptimizer::init(const ParamLayout& layout) {
   dim_ = layout.dim;
   steps_ = 0;
-  if (precision_ == Precision::Float32)
+  if (runs_float32_lstm(precision_))
     state32_ = lstm32_.zero_state(dim_);
   else
     state_ = policy_.zero_state(dim_);
@@ -31,7 +31,7 @@ void L2LOptimizer::step(const StepContext& ctx, Vec& delta) {
   if (ctx.grad.size() != dim_ || ctx.x.size() != dim_)
     throw Error(fmt::format("optimizer l2l: initialised for {} parameters, got x of {} and a gradient of {}", dim_,
                             ctx.x.size(), ctx.grad.size()));
-  if (precision_ == Precision::Float32) {
+  if (runs_float32_lstm(precision_)) {
     log_sign_preprocess(ctx.grad, policy_.settings().p, features_);
     features32_ = features_.cast<float>();
     lstm32_.step(features32_, state32_, out32_, ws32_);
@@ -69,7 +69,7 @@ nlohmann::json L2LOptimizer::save_state() const {
   nlohmann::json s = state_header(name(), dim_);
   s["steps"] = steps_;
   s["precision"] = to_string(precision_);
-  const bool f32 = precision_ == Precision::Float32;
+  const bool f32 = runs_float32_lstm(precision_);
   s["h"] = f32 ? encode_layers(state32_.h) : encode_layers(state_.h);
   s["c"] = f32 ? encode_layers(state32_.c) : encode_layers(state_.c);
   return s;
@@ -97,7 +97,7 @@ void L2LOptimizer::load_state(const nlohmann::json& state) {
   }
   dim_ = dim;
   steps_ = steps;
-  if (precision_ == Precision::Float32) {
+  if (runs_float32_lstm(precision_)) {
     state32_.h.clear();
     state32_.c.clear();
     for (std::size_t l = 0; l < s.h.size(); ++l) {

@@ -3,7 +3,7 @@
 // comes from one shared coordinatewise LSTM reading that coordinate's preprocessed minibatch
 // gradient (l2l_policy.hpp). Deterministic: the same policy, gradients and state give the same
 // steps. The optimizer's state is the LSTM's hidden and cell state of every coordinate.
-// With Precision::Float32 the LSTM runs in single precision (weights converted once, at
+// With Precision::Float32 (or Bf16x3) the LSTM runs in single precision (weights converted once, at
 // construction; preprocessing in float64, narrowed for the LSTM; the step widened and scaled in
 // float64), like the float32 runtime of PSD (psd/psd_optimizer.hpp).
 #include <memory>

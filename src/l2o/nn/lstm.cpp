@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <type_traits>
 
 #include <fmt/core.h>
 #include <fmt/ranges.h>
@@ -11,6 +13,9 @@
 
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+#ifdef __AVX512F__
+#include <immintrin.h>
 #endif
 
 namespace l2o {
@@ -30,12 +35,12 @@ auto tanh_via_exp(const Eigen::ArrayBase<Derived>& x) {
   return T(2) * (T(1) + (T(-2) * x).exp()).inverse() - T(1);
 }
 
-// Turns pre-activations `a` (4H x n, bias not yet added) into gate activations in place and
+// Turns pre-activations `a` (4H x n, bias not yet added unless `b` is null) into gate activations in place and
 // advances c and h. If `tanh_c` is non-null it receives tanh(c) (for the tape).
 template <class T>
-void cell_forward(Index H, const Eigen::Ref<const VecT<T>>& b, Eigen::Ref<MatT<T>> a, Eigen::Ref<MatT<T>> c,
-                  Eigen::Ref<MatT<T>> h, MatT<T>* tanh_c) {
-  a.colwise() += b;
+void cell_forward(Index H, const T* b, Eigen::Ref<MatT<T>> a, Eigen::Ref<MatT<T>> c, Eigen::Ref<MatT<T>> h,
+                  MatT<T>* tanh_c) {
+  if (b) a.colwise() += Eigen::Map<const VecT<T>>(b, 4 * H);
   a.topRows(2 * H).array() = sigmoid(a.topRows(2 * H).array());
   a.middleRows(2 * H, H).array() = tanh_via_exp(a.middleRows(2 * H, H).array());
   a.bottomRows(H).array() = sigmoid(a.bottomRows(H).array());
@@ -45,6 +50,78 @@ void cell_forward(Index H, const Eigen::Ref<const VecT<T>>& b, Eigen::Ref<MatT<T
     h.array() = a.bottomRows(H).array() * tanh_c->array();
   } else {
     h.array() = a.bottomRows(H).array() * tanh_via_exp(c.array());
+  }
+}
+
+// The cell of the bf16x3 runtime: the update of cell_forward<float> in one pass over each column,
+// with exp from Cephes' polynomial (~1e-7 relative) and, on AVX-512, 1/x from rcp14 and one Newton
+// step. Its products already differ from float32's by ~1e-5, so these errors are immaterial
+// there; the float32 runtime keeps Eigen's exp and division, so its results are unchanged.
+#ifdef __AVX512F__
+inline __m512 exp16(__m512 x) {
+  // Clamped to [-87, 88] (min/max with the constant first, so that a NaN passes through).
+  x = _mm512_min_ps(_mm512_set1_ps(88.0f), _mm512_max_ps(_mm512_set1_ps(-87.0f), x));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_scalef_ps(p, n);
+}
+// 1 / (1 + e), e >= 0.
+inline __m512 inv_one_plus(__m512 e) {
+  const __m512 d = _mm512_add_ps(_mm512_set1_ps(1.0f), e);
+  const __m512 r = _mm512_rcp14_ps(d);
+  return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+}
+inline __m512 sigmoid16(__m512 x) { return inv_one_plus(exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))); }
+inline __m512 tanh16(__m512 x) {  // 2 sigmoid(2x) - 1
+  return _mm512_fmsub_ps(_mm512_set1_ps(2.0f), sigmoid16(_mm512_add_ps(x, x)), _mm512_set1_ps(1.0f));
+}
+#endif
+
+inline float exp_approx(float x) {
+  x = x > 88.0f ? 88.0f : x;  // written so that a NaN passes through
+  x = x < -87.0f ? -87.0f : x;
+  const float n = std::nearbyint(x * 1.44269504088896341f);
+  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  return std::ldexp(p * r * r + r + 1.0f, static_cast<int>(n));
+}
+inline float sigmoid_approx(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
+inline float tanh_approx(float x) { return 2.0f * sigmoid_approx(2.0f * x) - 1.0f; }
+
+void cell_forward_fast(Index H, Eigen::Ref<MatF> a, Eigen::Ref<MatF> c, Eigen::Ref<MatF> h) {
+  for (Index j = 0; j < a.cols(); ++j) {
+    const float* ai = a.col(j).data();
+    const float *af = ai + H, *ag = ai + 2 * H, *ao = ai + 3 * H;
+    float* cj = c.col(j).data();
+    float* hj = h.col(j).data();
+    Index k = 0;
+#ifdef __AVX512F__
+    for (; k + 16 <= H; k += 16) {
+      const __m512 cn = _mm512_fmadd_ps(sigmoid16(_mm512_loadu_ps(af + k)), _mm512_loadu_ps(cj + k),
+                                        _mm512_mul_ps(sigmoid16(_mm512_loadu_ps(ai + k)), tanh16(_mm512_loadu_ps(ag + k))));
+      _mm512_storeu_ps(cj + k, cn);
+      _mm512_storeu_ps(hj + k, _mm512_mul_ps(sigmoid16(_mm512_loadu_ps(ao + k)), tanh16(cn)));
+    }
+#endif
+    for (; k < H; ++k) {
+      const float cn = sigmoid_approx(af[k]) * cj[k] + sigmoid_approx(ai[k]) * tanh_approx(ag[k]);
+      cj[k] = cn;
+      hj[k] = sigmoid_approx(ao[k]) * tanh_approx(cn);
+    }
   }
 }
 
@@ -72,15 +149,33 @@ void check_state_of(const LstmConfig& config, const BasicLstmState<T>& s, Index 
   if (!ok) throw Error(fmt::format("LSTM: {} does not match the network or the batch of {}", what, batch));
 }
 
+using Products = std::vector<std::shared_ptr<const Bf16x3GateProduct>>;
+
 // One step of the columns [c0, c0 + n) of a batch, with the parameters of `params` laid out as
-// `off` says: the inner loop of Lstm::step and LstmF32::step.
+// `off` says: the inner loop of Lstm::step and LstmF32::step. With `products` (float32 only) the
+// gate products are theirs (bias included) instead of Eigen's.
 template <class T>
-void step_block(const LstmConfig& config, const LstmParamLayout& off, const T* params,
+void step_block(const LstmConfig& config, const LstmParamLayout& off, const T* params, const Products& products,
                 const Eigen::Ref<const MatT<T>>& x, BasicLstmState<T>& state, MatT<T>& y, Index c0, Index n,
                 typename BasicLstmWorkspace<T>::Buffers& buf) {
   const Index L = static_cast<Index>(config.layers.size());
   for (Index l = 0; l < L; ++l) {
     const Index H = config.layers[l], in = layer_input(config, l);
+    auto c = state.c[l].middleCols(c0, n);
+    auto h = state.h[l].middleCols(c0, n);
+    if constexpr (std::is_same_v<T, float>) {
+      if (!products.empty()) {
+        const Bf16x3GateProduct& product = *products[static_cast<std::size_t>(l)];
+        auto& scratch = buf.bf16x3[static_cast<std::size_t>(l)];
+        if (!scratch) scratch = product.make_scratch();
+        if (l == 0)
+          product.apply(x.middleCols(c0, n), h, buf.a[l], *scratch);
+        else
+          product.apply(state.h[l - 1].middleCols(c0, n), h, buf.a[l], *scratch);
+        cell_forward_fast(H, buf.a[l].leftCols(n), c, h);
+        continue;
+      }
+    }
     if (buf.z[l].rows() != in + H || buf.z[l].cols() < n) buf.z[l].resize(in + H, n);
     if (buf.a[l].rows() != 4 * H || buf.a[l].cols() < n) buf.a[l].resize(4 * H, n);
     auto z = buf.z[l].leftCols(n);
@@ -88,12 +183,11 @@ void step_block(const LstmConfig& config, const LstmParamLayout& off, const T* p
       z.topRows(in) = x.middleCols(c0, n);
     else
       z.topRows(in) = state.h[l - 1].middleCols(c0, n);
-    z.bottomRows(H) = state.h[l].middleCols(c0, n);
+    z.bottomRows(H) = h;
     auto a = buf.a[l].leftCols(n);
     const Eigen::Map<const MatT<T>> W(params + off.w_offset[l], 4 * H, in + H);
-    const Eigen::Map<const VecT<T>> b(params + off.b_offset[l], 4 * H);
     a.noalias() = W * z;
-    cell_forward<T>(H, b, a, state.c[l].middleCols(c0, n), state.h[l].middleCols(c0, n), nullptr);
+    cell_forward<T>(H, params + off.b_offset[l], a, c, h, nullptr);
   }
   const Eigen::Map<const MatT<T>> Wout(params + off.out_w_offset, config.output_size, config.layers.back());
   const Eigen::Map<const VecT<T>> bout(params + off.out_b_offset, config.output_size);
@@ -102,9 +196,10 @@ void step_block(const LstmConfig& config, const LstmParamLayout& off, const T* p
   yb.colwise() += bout;
 }
 
-// The step of a whole batch: fixed column blocks, on ws.threads OpenMP threads.
+// The step of a whole batch: fixed column blocks (the products' own block with `products`), on
+// ws.threads OpenMP threads.
 template <class T>
-void step_batch(const LstmConfig& config, const LstmParamLayout& off, const T* params,
+void step_batch(const LstmConfig& config, const LstmParamLayout& off, const T* params, const Products& products,
                 const Eigen::Ref<const MatT<T>>& x, BasicLstmState<T>& state, MatT<T>& y,
                 BasicLstmWorkspace<T>& ws) {
   const Index B = x.cols();
@@ -113,17 +208,19 @@ void step_batch(const LstmConfig& config, const LstmParamLayout& off, const T* p
   check_state_of(config, state, B, "state");
   y.resize(config.output_size, B);
   if (B == 0) return;
-  const Index block = ws.block_columns > 0 ? std::min(ws.block_columns, B) : B;
+  const Index columns = products.empty() ? ws.block_columns : products.front()->block();
+  const Index block = columns > 0 ? std::min(columns, B) : B;
   const Index blocks = (B + block - 1) / block;
   const int threads = static_cast<int>(std::clamp<Index>(ws.threads, 1, blocks));
   if (static_cast<int>(ws.per_thread.size()) < threads) ws.per_thread.resize(threads);
   for (auto& buf : ws.per_thread) {
     buf.z.resize(config.layers.size());
     buf.a.resize(config.layers.size());
+    buf.bf16x3.resize(config.layers.size());
   }
   if (threads == 1) {
     for (Index k = 0; k < blocks; ++k)
-      step_block(config, off, params, x, state, y, k * block, std::min(block, B - k * block), ws.per_thread[0]);
+      step_block(config, off, params, products, x, state, y, k * block, std::min(block, B - k * block), ws.per_thread[0]);
     return;
   }
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -132,7 +229,7 @@ void step_batch(const LstmConfig& config, const LstmParamLayout& off, const T* p
 #ifdef _OPENMP
     me = omp_get_thread_num();
 #endif
-    step_block(config, off, params, x, state, y, k * block, std::min(block, B - k * block), ws.per_thread[me]);
+    step_block(config, off, params, products, x, state, y, k * block, std::min(block, B - k * block), ws.per_thread[me]);
   }
 }
 }  // namespace
@@ -322,7 +419,7 @@ void Lstm::check_state(const LstmState& s, Index batch, const char* what) const 
 }
 
 void Lstm::step(const Eigen::Ref<const Mat>& x, LstmState& state, Mat& y, LstmWorkspace& ws) const {
-  step_batch<double>(config_, offsets_, params_.data(), x, state, y, ws);
+  step_batch<double>(config_, offsets_, params_.data(), {}, x, state, y, ws);
 }
 
 void Lstm::step(const Eigen::Ref<const Mat>& x, LstmState& state, Mat& y) const {
@@ -356,7 +453,7 @@ void Lstm::forward(const std::vector<Mat>& inputs, LstmState& state, std::vector
       rec.z.topRows(in) = l == 0 ? x : state.h[l - 1];
       rec.z.bottomRows(H) = state.h[l];
       rec.act.noalias() = weights(l) * rec.z;
-      cell_forward<double>(H, bias(l), rec.act, state.c[l], state.h[l], &rec.tanh_c);
+      cell_forward<double>(H, bias(l).data(), rec.act, state.c[l], state.h[l], &rec.tanh_c);
       rec.c = state.c[l];
     }
     if (outputs) {
@@ -468,12 +565,21 @@ BpttResult Lstm::bptt(const std::vector<Mat>& inputs, LstmState& state, const Ou
 }
 // ---------------------------------------------------------------- float32 runtime
 
-LstmF32::LstmF32(const Lstm& net)
-    : config_(net.config()), params_(net.params().cast<float>()), offsets_(net.config()) {}
+LstmF32::LstmF32(const Lstm& net, bool bf16x3)
+    : config_(net.config()), params_(net.params().cast<float>()), offsets_(net.config()) {
+  if (!bf16x3) return;
+  constexpr Index kBlock = 128;  // the float32 runtime's column block (docs/psd.md, "Performance")
+  for (std::size_t l = 0; l < config_.layers.size(); ++l) {
+    const Index H = config_.layers[l], in = layer_input(config_, static_cast<Index>(l));
+    const Eigen::Map<const MatF> W(params_.data() + offsets_.w_offset[l], 4 * H, in + H);
+    const Eigen::Map<const VecF> b(params_.data() + offsets_.b_offset[l], 4 * H);
+    products_.push_back(std::make_shared<const Bf16x3GateProduct>(W, b, in, kBlock));
+  }
+}
 
 LstmStateF32 LstmF32::zero_state(Index batch) const { return zero_state_of<float>(config_, batch); }
 
 void LstmF32::step(const Eigen::Ref<const MatF>& x, LstmStateF32& state, MatF& y, LstmWorkspaceF32& ws) const {
-  step_batch<float>(config_, offsets_, params_.data(), x, state, y, ws);
+  step_batch<float>(config_, offsets_, params_.data(), products_, x, state, y, ws);
 }
 }  // namespace l2o

@@ -27,6 +27,7 @@
 #include "l2o/core/precision.hpp"
 #include "l2o/core/rng.hpp"
 #include "l2o/core/types.hpp"
+#include "l2o/nn/bf16x3_product.hpp"
 #include "l2o/nn/tensor.hpp"
 
 namespace l2o {
@@ -82,6 +83,7 @@ struct BasicLstmWorkspace {
   int threads = 1;
   struct Buffers {
     std::vector<MatT<T>> z, a;
+    std::vector<Bf16x3ScratchPtr> bf16x3;  // per layer, for LstmF32 with bf16x3 products
   };
   std::vector<Buffers> per_thread;
 };
@@ -192,12 +194,17 @@ class Lstm {
 // The inference-only float32 copy of an Lstm (weights converted once, at construction): the step
 // of the float32 policy runtime. Same arithmetic as Lstm::step in single precision; the read-out
 // is computed in float32 too and widened by the caller.
+//
+// With `bf16x3` the gate products run as three bfloat16 products on the matrix units
+// (nn/bf16x3_product.hpp; throws l2o::Error where that is not available), in fixed blocks of 128
+// columns whatever the workspace's block_columns; state, activations and read-out stay float32.
 class LstmF32 {
  public:
   LstmF32() = default;
-  explicit LstmF32(const Lstm& net);
+  explicit LstmF32(const Lstm& net, bool bf16x3 = false);
 
   const LstmConfig& config() const { return config_; }
+  bool bf16x3() const { return !products_.empty(); }
   LstmStateF32 zero_state(Index batch) const;
   void step(const Eigen::Ref<const MatF>& x, LstmStateF32& state, MatF& y, LstmWorkspaceF32& ws) const;
 
@@ -205,5 +212,6 @@ class LstmF32 {
   LstmConfig config_;
   VecF params_;
   LstmParamLayout offsets_;
+  std::vector<std::shared_ptr<const Bf16x3GateProduct>> products_;  // per layer; empty: float32 products
 };
 }  // namespace l2o

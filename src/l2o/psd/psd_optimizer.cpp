@@ -65,7 +65,8 @@ void PsdOptimizer::init(const ParamLayout& layout) {
   out32_.assign(f32() ? G : 0, MatF());
   lstm32_.clear();
   if (f32())
-    for (PolicyNet n : policy_->networks()) lstm32_.emplace_back(policy_->network(n));
+    for (PolicyNet n : policy_->networks())
+      lstm32_.emplace_back(policy_->network(n), options_.precision == Precision::Bf16x3);
   for (const CoordinateGroup& g : layout.groups) {
     const PolicyNet net = policy_->network_for(g, G);
     nets_.push_back(net);
@@ -82,7 +83,7 @@ void PsdOptimizer::init(const ParamLayout& layout) {
 }
 
 const LstmState& PsdOptimizer::lstm_state(std::size_t group) const {
-  if (f32()) throw Error("psd: lstm_state() is the float64 state; this optimizer runs float32");
+  if (f32()) throw Error("psd: lstm_state() is the float64 state; this optimizer runs float32 or bf16x3");
   return states_.at(group);
 }
 

@@ -60,7 +60,7 @@ class PsdOptimizer final : public Optimizer {
   PolicyNet network_of(std::size_t group) const { return nets_.at(group); }
 
  private:
-  bool f32() const { return options_.precision == Precision::Float32; }
+  bool f32() const { return runs_float32_lstm(options_.precision); }  // float32 or bf16x3
 
   std::shared_ptr<const PsdPolicy> policy_;
   PsdRuntimeOptions options_;
