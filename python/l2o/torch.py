@@ -231,9 +231,9 @@ class _HandDesigned(L2OOptimizer):
 
 
 class _Learned(L2OOptimizer):
-    def __init__(self, params, policy):
+    def __init__(self, params, policy, precision=None):
         path = policy_path(self.l2o_name, policy)
-        super().__init__(params, {}, _native.Optimizer(self.l2o_name, None, path))
+        super().__init__(params, {}, _native.Optimizer(self.l2o_name, None, path, precision))
         self.policy_file = path
 
 
@@ -241,11 +241,12 @@ class PSD(_Learned):
     """Predicted Step Descent (Li & Malik 2017) with a policy file (default: the shipped policies/psd-mnist-multi-es-noisy-pairs.json).
     Needs the minibatch loss: step(loss=loss) or step(closure). `batch_size`: the examples per minibatch
     of the gradients; a batch-aware policy (the default one) takes smaller steps below its reference
-    batch (docs/psd.md, "Batch-aware steps"); None: not known, no batch factor."""
+    batch (docs/psd.md, "Batch-aware steps"); None: not known, no batch factor. `precision`: the LSTM's
+    arithmetic, "float32" (None: the default), "float64" or "bf16x3" (faster on CPUs with AMX; docs/psd.md)."""
     l2o_name, needs_loss = "psd", True
 
-    def __init__(self, params, policy=None, batch_size=None):
-        super().__init__(params, policy)
+    def __init__(self, params, policy=None, batch_size=None, precision=None):
+        super().__init__(params, policy, precision)
         if batch_size is not None:
             if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
                 raise Error(f"PSD: batch_size must be a positive integer or None, got {batch_size!r}")
@@ -253,11 +254,12 @@ class PSD(_Learned):
 
 
 class L2L(_Learned):
-    """L2LBGDBGD (Andrychowicz et al. 2016) with a policy file (default: policies/l2l-mnist.json)."""
+    """L2LBGDBGD (Andrychowicz et al. 2016) with a policy file (default: policies/l2l-mnist.json).
+    `precision` as for PSD."""
     l2o_name = "l2l"
 
-    def __init__(self, params, policy=None):
-        super().__init__(params, policy)
+    def __init__(self, params, policy=None, precision=None):
+        super().__init__(params, policy, precision)
 
 
 class SGD(_HandDesigned):

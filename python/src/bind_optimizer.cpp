@@ -11,6 +11,7 @@
 #include "json_convert.hpp"
 #include "l2o/bench/optimizer_factory.hpp"
 #include "l2o/core/error.hpp"
+#include "l2o/core/precision.hpp"
 #include "l2o/optim/registry.hpp"
 
 namespace py = pybind11;
@@ -18,9 +19,15 @@ namespace py = pybind11;
 namespace l2o::python {
 namespace {
 
-BoundOptimizer make_bound(const std::string& name, const py::object& hyper, const py::object& policy) {
+BoundOptimizer make_bound(const std::string& name, const py::object& hyper, const py::object& policy,
+                          const py::object& precision) {
   OptimizerSpec spec;
   spec.name = name;
+  if (!precision.is_none()) {
+    if (!is_learned_optimizer(name))
+      throw Error(fmt::format("optimizer {}: only the learned optimizers (psd, l2l) take a precision", name));
+    spec.precision = parse_precision(py::str(precision).cast<std::string>(), fmt::format("optimizer {}: precision", name));
+  }
   if (!hyper.is_none()) {
     spec.hyper = from_python(hyper, fmt::format("optimizer {}: hyper-parameters", name));
     if (!spec.hyper.is_object()) throw Error(fmt::format("optimizer {}: hyper-parameters must be a dict", name));
@@ -58,8 +65,10 @@ Any l2o optimizer (the seven hand-designed ones, psd, l2l) on one flat float64 v
 `x`, `grad` and `delta` are also in-place buffers (numpy views of the optimizer's own memory):
 write into opt.x / opt.grad and call opt.step_buffers(loss) to step without any copy.)doc")
       .def(py::init(&make_bound), py::arg("name"), py::arg("hyper") = py::none(), py::arg("policy") = py::none(),
+           py::arg("precision") = py::none(),
            "Hand-designed: missing hyper-parameters take the C++ defaults (not the tuned values; see "
-           "l2o.tuned_hyper). Learned: `policy` is a policy file, default the shipped one.")
+           "l2o.tuned_hyper). Learned: `policy` is a policy file, default the shipped one; `precision` the "
+           "arithmetic of its LSTM, 'float32' (default), 'float64' or 'bf16x3' (docs/psd.md).")
       .def_property_readonly("name", &BoundOptimizer::name)
       .def_property_readonly("hyperparams", [](const BoundOptimizer& o) { return to_python(o.hyperparams()); })
       .def_property_readonly("policy_file", &BoundOptimizer::policy_file)

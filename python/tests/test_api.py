@@ -82,13 +82,18 @@ def test_psd_steps_do_not_depend_on_the_order_inside_a_group():
         x = x + da
 
 
+def two_group_problem(seed):
+    """A 3x4 weight and its bias as an l2o layout, with a random point and gradient."""
+    rng = np.random.default_rng(seed)
+    layout = l2o.ParamLayout([l2o.CoordinateGroup("W1", "weight", 1, False, 3, 4, 0),
+                              l2o.CoordinateGroup("b1", "bias", 1, True, 3, 1, 12)])
+    return layout, rng.normal(size=15), 0.1 * rng.normal(size=15)
+
+
 def test_psd_batch_size_scales_the_default_policys_steps():
     # The default policy has batch-aware steps (docs/psd.md): below batch 64 each step is
     # (batch / 64)^0.2 of the step at an unknown batch; at 64 and above, and unset, nothing changes.
-    rng = np.random.default_rng(1)
-    layout = l2o.ParamLayout([l2o.CoordinateGroup("W1", "weight", 1, False, 3, 4, 0),
-                              l2o.CoordinateGroup("b1", "bias", 1, True, 3, 1, 12)])
-    x, g = rng.normal(size=15), 0.1 * rng.normal(size=15)
+    layout, x, g = two_group_problem(1)
     steps = {}
     for batch in (0, 10, 64, 256):
         opt = l2o.make_optimizer("psd")
@@ -106,6 +111,31 @@ def test_psd_batch_size_scales_the_default_policys_steps():
     assert l2o.torch.PSD(model.parameters(), batch_size=10)._native.batch_size == 10
     with pytest.raises(l2o.Error, match="batch_size must be a positive integer"):
         l2o.torch.PSD(model.parameters(), batch_size=0)
+
+
+def test_psd_precision_is_chosen_and_checked():
+    # float32 (the default), float64 and, where the CPU runs it, bf16x3 give nearly the same steps.
+    layout, x, g = two_group_problem(2)
+    steps = {}
+    for precision in ("float64", "float32", "bf16x3"):
+        try:
+            opt = l2o.Optimizer("psd", precision=precision)
+        except l2o.Error as e:
+            assert precision == "bf16x3" and "bf16x3 precision is not available" in str(e)
+            continue
+        assert opt.hyperparams["precision"] == precision
+        opt.init(layout)
+        steps[precision] = opt.step(x, g, loss=1.5)
+    assert l2o.Optimizer("psd").hyperparams["precision"] == "float32"
+    for precision, step in steps.items():
+        np.testing.assert_allclose(step, steps["float64"], rtol=1e-3, atol=1e-9, err_msg=precision)
+    with pytest.raises(l2o.Error, match="unknown precision 'half'"):
+        l2o.Optimizer("psd", precision="half")
+    with pytest.raises(l2o.Error, match="only the learned optimizers"):
+        l2o.Optimizer("adam", precision="float32")
+    model = small_mlp()
+    assert l2o.torch.PSD(model.parameters(), precision="float64")._native.hyperparams["precision"] == "float64"
+    assert l2o.torch.L2L(model.parameters(), precision="float64")._native.hyperparams["precision"] == "float64"
 
 
 def test_projected_dataset_from_arrays_is_a_view():

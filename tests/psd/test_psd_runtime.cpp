@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "l2o/core/error.hpp"
 #include "l2o/core/rng.hpp"
@@ -49,20 +50,31 @@ const ParamLayout& layout() {
   return l;
 }
 
-TEST(PsdRuntime, Float32FollowsFloat64) {
-  auto p = fresh_policy();
-  PsdOptimizer f64(p), f32(p, {Precision::Float32, 1});
-  f64.init(layout());
-  f32.init(layout());
-  const auto a = run_steps(f64, layout(), 20), b = run_steps(f32, layout(), 20);
+// A `prec` optimizer stepped 20 times beside a float64 one; `worst` is the largest step difference
+// relative to the step's size.
+struct AgainstFloat64 {
+  std::unique_ptr<PsdOptimizer> opt;
   double worst = 0.0;
+};
+AgainstFloat64 against_float64(Precision prec) {
+  auto p = fresh_policy();
+  PsdOptimizer f64(p);
+  AgainstFloat64 r{std::make_unique<PsdOptimizer>(p, PsdRuntimeOptions{prec, 1})};
+  f64.init(layout());
+  r.opt->init(layout());
+  const auto a = run_steps(f64, layout(), 20), b = run_steps(*r.opt, layout(), 20);
   for (std::size_t t = 0; t < a.size(); ++t)
-    worst = std::max(worst, (a[t] - b[t]).cwiseAbs().maxCoeff() / a[t].cwiseAbs().maxCoeff());
-  EXPECT_LT(worst, 1e-4);
-  EXPECT_GT(worst, 0.0);
-  EXPECT_EQ(f32.hyperparams().at("precision"), "float32");
-  EXPECT_EQ(f64.hyperparams().at("precision"), "float64");
-  EXPECT_THROW(f32.lstm_state(0), Error);  // the float64 state accessor does not apply
+    r.worst = std::max(r.worst, (a[t] - b[t]).cwiseAbs().maxCoeff() / a[t].cwiseAbs().maxCoeff());
+  return r;
+}
+
+TEST(PsdRuntime, Float32FollowsFloat64) {
+  const auto f32 = against_float64(Precision::Float32);
+  EXPECT_LT(f32.worst, 1e-4);
+  EXPECT_GT(f32.worst, 0.0);
+  EXPECT_EQ(f32.opt->hyperparams().at("precision"), "float32");
+  EXPECT_EQ(PsdOptimizer(fresh_policy()).hyperparams().at("precision"), "float64");
+  EXPECT_THROW(f32.opt->lstm_state(0), Error);  // the float64 state accessor does not apply
 }
 
 // The precisions this machine runs (bf16x3 needs oneDNN and AVX512-BF16 or AMX).
@@ -75,18 +87,11 @@ std::vector<Precision> runnable_precisions() {
 TEST(PsdRuntime, Bf16x3FollowsFloat64) {
   std::string why;
   if (!bf16x3_available(&why)) GTEST_SKIP() << "bf16x3: " << why;
-  auto p = fresh_policy();
-  PsdOptimizer f64(p), fx3(p, {Precision::Bf16x3, 1});
-  f64.init(layout());
-  fx3.init(layout());
-  const auto a = run_steps(f64, layout(), 20), b = run_steps(fx3, layout(), 20);
-  double worst = 0.0;
-  for (std::size_t t = 0; t < a.size(); ++t)
-    worst = std::max(worst, (a[t] - b[t]).cwiseAbs().maxCoeff() / a[t].cwiseAbs().maxCoeff());
-  EXPECT_LT(worst, 1e-3);
-  EXPECT_GT(worst, 0.0);
-  EXPECT_EQ(fx3.hyperparams().at("precision"), "bf16x3");
-  EXPECT_THROW(fx3.lstm_state(0), Error);
+  const auto fx3 = against_float64(Precision::Bf16x3);
+  EXPECT_LT(fx3.worst, 1e-3);
+  EXPECT_GT(fx3.worst, against_float64(Precision::Float32).worst);  // not the float32 path
+  EXPECT_EQ(fx3.opt->hyperparams().at("precision"), "bf16x3");
+  EXPECT_THROW(fx3.opt->lstm_state(0), Error);
 }
 
 TEST(PsdRuntime, ThreadsGiveBitIdenticalStepsInEveryPrecision) {
