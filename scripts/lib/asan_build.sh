@@ -4,7 +4,8 @@
 # examples, no Python module (an instrumented extension cannot load into the plain interpreter;
 # the pytest suite runs in the normal build), no MPI (OpenMPI's own start-up allocations would be
 # LeakSanitizer reports about OpenMPI, not l2o; the wrapper's single-process path is still
-# instrumented and the MPI test runs in the normal build). Folder: build-asan/ or $L2O_ASAN_BUILD_DIR.
+# instrumented and the MPI test runs in the normal build), no oneDNN (Debian's libdnnl runs on GNU
+# OpenMP beside clang's libomp; the bf16x3 tests skip there and run in the normal build). Folder: build-asan/ or $L2O_ASAN_BUILD_DIR.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 asan_build="${L2O_ASAN_BUILD_DIR:-$root/build-asan}"
 asan_configure() {
