@@ -22,5 +22,6 @@ assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi.json"))  # 
 assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-es-batch.json"))  # the default before the pairs ES
 assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-es-pairs.json"))  # the default before the noisy-label ES
 assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-es-noisy.json"))  # the default before the noisy-pairs ES
+assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-60min.json"))  # the one-recipe policy made within 60 minutes
 print("installed l2o imports from", pkg, "with its own tuned values and policies")
 PY

@@ -278,5 +278,41 @@ TEST(ShippedPsdPolicy, TheNoisyPairsPolicyIsTheNoisyPolicyWithReadoutsTunedOnMan
   expect_trains_mnist_at_batch_64_and_10(*task, dir + "psd-mnist-multi-es-noisy-pairs.json");
 }
 
+// policies/psd-mnist-multi-60min.json (for --policy; not the default): the one-recipe policy of
+// scripts/meta_train_60min.sh (docs/meta-training.md, "One recipe within 60 minutes"): a fresh GPS
+// run of the family config, the fan-in factors capped at 1 and the batch factor, then three ES runs
+// with bf16x3 rollouts, the last on the output layer's read-outs alone over many-class members at
+// minibatch 10. Its layout and factors are those of the chain's policy (its input scales come from
+// its own GPS run); its provenance records the last ES run's settings.
+TEST(ShippedPsdPolicy, TheSixtyMinutePolicyHasTheChainsLayoutAndItsLastEsRunTunedTheOutputLayerOnManyClasses) {
+  const std::string dir = std::string(L2O_SOURCE_DIR) + "/policies/";
+  if (!fs::exists(dir + "psd-mnist-multi-60min.json") || !fs::exists(dir + "psd-mnist-multi-es-noisy-pairs.json"))
+    GTEST_SKIP() << "shipped policies not present";
+  const PsdPolicy policy = PsdPolicy::load(dir + "psd-mnist-multi-60min.json");
+  const PsdPolicy chain = PsdPolicy::load(dir + "psd-mnist-multi-es-noisy-pairs.json");
+  nlohmann::json mine = policy.config().arch.to_json(), theirs = chain.config().arch.to_json();
+  EXPECT_NE(mine.at("input_scale"), theirs.at("input_scale"));  // another GPS run
+  mine.erase("input_scale");
+  theirs.erase("input_scale");
+  EXPECT_EQ(mine, theirs);
+  EXPECT_EQ(policy.config().arch.step_scaling.max_factor, 1.0);
+  EXPECT_EQ(policy.config().arch.batch_scaling.power, 0.2);
+
+  const PolicyFile file = load_policy_file(dir + "psd-mnist-multi-60min.json");
+  const auto& config = file.provenance.extra.at("config");
+  EXPECT_EQ(config.at("precision"), "bf16x3");
+  EXPECT_EQ(config.at("networks"), nlohmann::json({"output_weight", "output_bias"}));
+  int many_class_b10 = 0;
+  for (const auto& m : file.provenance.extra.at("family")) {
+    const std::string member = m.get<std::string>();
+    many_class_b10 += member.rfind("48-48-100/10@", 0) == 0;
+  }
+  EXPECT_EQ(many_class_b10, 4) << file.provenance.extra.at("family").dump();  // pairs and noisy pairs, twice each
+
+  auto task = test_support::mnist_task_if_present();
+  if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
+  expect_trains_mnist_at_batch_64_and_10(*task, dir + "psd-mnist-multi-60min.json");
+}
+
 }  // namespace
 }  // namespace l2o
