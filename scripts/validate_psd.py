@@ -3,7 +3,7 @@
 
 usage: scripts/validate_psd.py NAME=POLICY ... [--l2o build/l2o] [--out DIR] [--jobs 2] [--only TEXT]
                               [--pairs DIR] [--noisy DIR] [--noisy-pairs DIR] [--narrow]
-                              [--baselines adam,adagrad] [--list]
+                              [--long] [--baselines adam,adagrad] [--list]
 
 Runs `l2o train` for each policy on the four validation tasks of docs/meta-training.md (MNIST
 48-48-10 and 100-200-10, minibatch 64 and 10, 400 iterations, objective every iteration; seeds
@@ -20,6 +20,8 @@ minibatch 64 and 10 (many classes and a high loss, as CIFAR-100), and
 --narrow five MNIST tasks on nets narrower than 48-48 (docs/psd.md, "Narrow nets"; `--only narrow` runs just those),
 seeds 900-904 each; with --pairs or --noisy-pairs, --narrow also adds that data set on the 16-16-100 net at
 minibatch 64 (the `narrow` experiment's CIFAR-100 panel, made from MNIST).
+--long adds MNIST 100-200-10 at minibatch 64 over 800 iterations, seeds 900-904 (the horizon of the
+paper's Fig. 5, twice the meta-training horizon; docs/meta-training.md, "One recipe within 60 minutes").
 --baselines names the tuned hand-designed optimizers run beside the policies (default adam,adagrad; the
 criterion is over the best of them on each task). --list prints the tasks (name, data, net, batch, seeds)
 and runs nothing.
@@ -40,6 +42,14 @@ TASKS = [("mnist-48-48-10-b64", "mnist", "48-48-10", 64, range(900, 910)),
 NARROW_TASKS = [(f"narrow-{arch}-b{batch}", "mnist", arch, batch, range(900, 905))
                 for arch, batch in (("16-48-10", 64), ("8-48-10", 64), ("48-16-10", 64), ("32-32-10", 64),
                                     ("16-48-10", 10))]
+
+
+LONG_TASKS = [("mnist-100-200-10-b64-i800", "mnist", "100-200-10", 64, range(900, 905))]
+ITERATIONS = {"mnist-100-200-10-b64-i800": 800}  # every other task runs 400 iterations
+
+
+def iterations(task_name):
+    return ITERATIONS.get(task_name, 400)
 
 
 def idx_spec(flag, folder, script):
@@ -85,9 +95,11 @@ KNOWN_BASELINES = ("sgd", "momentum", "adagrad", "adam", "rmsprop")
 def run(l2o, out, name, opt_args, task, seed):
     task_name, dataset, arch, batch, _ = task
     prefix = "" if dataset == "mnist" else task_name.split("-")[0] + "-"
-    f = os.path.join(out, f"{prefix}{name}-{arch}-b{batch}-s{seed}.csv")
+    iters = iterations(task_name)
+    suffix = "" if iters == 400 else f"-i{iters}"  # the 400-iteration runs keep their file names
+    f = os.path.join(out, f"{prefix}{name}-{arch}-b{batch}{suffix}-s{seed}.csv")
     if not os.path.exists(f):
-        cmd = [l2o, "train", *opt_args, "--dataset", dataset, "--arch", arch, "--batch", str(batch), "--iters", "400",
+        cmd = [l2o, "train", *opt_args, "--dataset", dataset, "--arch", arch, "--batch", str(batch), "--iters", str(iters),
                "--seed", str(seed), "--eval-every", "1", "--quiet", "--out", f + ".part"]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
@@ -95,7 +107,7 @@ def run(l2o, out, name, opt_args, task, seed):
         os.replace(f + ".part", f)
     with open(f) as fh:
         vals = [float(r["objective"]) for r in csv.DictReader(fh) if int(r["iter"]) >= 1]
-    if len(vals) != 400 or any(v != v for v in vals):
+    if len(vals) != iters or any(v != v for v in vals):
         return float("inf")  # diverged (reported, ranks last)
     return sum(vals)
 
@@ -111,6 +123,7 @@ def main():
     ap.add_argument("--noisy", default="", metavar="DIR")
     ap.add_argument("--noisy-pairs", default="", metavar="DIR")
     ap.add_argument("--narrow", action="store_true")
+    ap.add_argument("--long", action="store_true")
     ap.add_argument("--baselines", default="adam,adagrad")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args()
@@ -131,10 +144,10 @@ def main():
     tasks = TASKS + (pairs_tasks(a.pairs) if a.pairs else []) + (noisy_tasks(a.noisy) if a.noisy else []) \
         + (noisy_pairs_tasks(a.noisy_pairs) if a.noisy_pairs else [])
     narrow = NARROW_TASKS + narrow_many_class_tasks(tasks) if a.narrow else []
-    tasks = [t for t in tasks + narrow if a.only in t[0]]
+    tasks = [t for t in tasks + narrow + (LONG_TASKS if a.long else []) if a.only in t[0]]
     if a.list:
         for name, data, arch, batch, seeds in tasks:
-            print(f"{name} {data} {arch} {batch} {seeds.start}-{seeds.stop - 1}")
+            print(f"{name} {data} {arch} {batch} {seeds.start}-{seeds.stop - 1} {iterations(name)}")
         return
     os.makedirs(a.out, exist_ok=True)
     with cf.ThreadPoolExecutor(a.jobs) as ex:

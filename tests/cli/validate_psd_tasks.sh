@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/validate_psd.py's task list and argument checks, without running a task (--list): the
 # four MNIST tasks always; --pairs/--noisy/--noisy-pairs add two tasks each; --narrow the five
-# narrow MNIST nets plus, with --pairs or --noisy-pairs, that data set on 16-16-100; --only filters;
+# narrow MNIST nets plus, with --pairs or --noisy-pairs, that data set on 16-16-100; --long the
+# 800-iteration task; --only filters;
 # a missing data folder, a bad NAME=POLICY or an unknown --baselines entry is refused by name.
 # Usage: validate_psd_tasks.sh PATH_TO_L2O
 source "$(dirname "$0")/lib/common.sh"
@@ -21,10 +22,12 @@ names=$(v --list | cut -d' ' -f1 | tr '\n' ' ')
 names=$(v --pairs "$TMP/pairs" --noisy-pairs "$TMP/noisypairs" --narrow --only 16-16-100 --list)
 [ "$(echo "$names" | cut -d' ' -f1 | tr '\n' ' ')" = "narrowpairs-16-16-100-b64 narrownoisypairs-16-16-100-b64 " ] ||
   fail "narrow many-class tasks: $names"
-echo "$names" | grep -q "^narrowpairs-16-16-100-b64 idx:$TMP/pairs/train-images-idx3-ubyte,.* 16-16-100 64 900-904$" ||
+echo "$names" | grep -q "^narrowpairs-16-16-100-b64 idx:$TMP/pairs/train-images-idx3-ubyte,.* 16-16-100 64 900-904 400$" ||
   fail "narrow pairs task: $names"
 [ "$(v --narrow --list | grep -c '^narrow')" = 5 ] || fail "--narrow without many-class data: not the five MNIST nets"
 [ "$(v --noisy-pairs "$TMP/noisypairs" --list | grep -c '^noisypairs-48-48-100-b')" = 2 ] || fail "--noisy-pairs"
+[ "$(v --long --list | tail -n 1)" = "mnist-100-200-10-b64-i800 mnist 100-200-10 64 900-904 800" ] ||
+  fail "--long: $(v --long --list | tail -n 1)"
 
 expect_script_error() {
   local want=$1; shift
