@@ -314,5 +314,40 @@ TEST(ShippedPsdPolicy, TheSixtyMinutePolicyHasTheChainsLayoutAndItsLastEsRunTune
   expect_trains_mnist_at_batch_64_and_10(*task, dir + "psd-mnist-multi-60min.json");
 }
 
+// policies/psd-mnist-multi-gps0.json (a candidate for --policy; not the default): GPS with no
+// iterations (π pre-trained onto ψ₀, seed 2), the fan-in factors capped at 1 and the batch factor,
+// ES on MNIST at minibatch 64 and 10, then ES on the output layer's read-outs alone over many-class
+// members at minibatch 10, both with float32 rollouts (docs/meta-training.md, "Where the chain's
+// lead at 800 iterations comes from"). Same layout and factors as the chain's policy; its provenance
+// records the last ES run.
+TEST(ShippedPsdPolicy, TheGpsZeroCandidateHasTheChainsLayoutAndItsLastEsRunTunedTheOutputLayerInFloat32) {
+  const std::string dir = std::string(L2O_SOURCE_DIR) + "/policies/";
+  if (!fs::exists(dir + "psd-mnist-multi-gps0.json") || !fs::exists(dir + "psd-mnist-multi-es-noisy-pairs.json"))
+    GTEST_SKIP() << "shipped policies not present";
+  const PsdPolicy policy = PsdPolicy::load(dir + "psd-mnist-multi-gps0.json");
+  const PsdPolicy chain = PsdPolicy::load(dir + "psd-mnist-multi-es-noisy-pairs.json");
+  nlohmann::json mine = policy.config().arch.to_json(), theirs = chain.config().arch.to_json();
+  // Its GPS pre-training ran on another CPU: the step scale agrees with the chain's to the last
+  // digits, not bit for bit.
+  EXPECT_NEAR(mine.at("output_scale").get<double>(), theirs.at("output_scale").get<double>(), 1e-12);
+  for (const char* key : {"input_scale", "output_scale"}) {
+    mine.erase(key);
+    theirs.erase(key);
+  }
+  EXPECT_EQ(mine, theirs);
+  EXPECT_EQ(policy.config().arch.step_scaling.max_factor, 1.0);
+  EXPECT_EQ(policy.config().arch.batch_scaling.power, 0.2);
+
+  const PolicyFile file = load_policy_file(dir + "psd-mnist-multi-gps0.json");
+  const auto& config = file.provenance.extra.at("config");
+  EXPECT_EQ(config.at("precision"), "float32");
+  EXPECT_EQ(config.at("networks"), nlohmann::json({"output_weight", "output_bias"}));
+  EXPECT_LT(file.provenance.extra.at("best_validation_log_ratio").get<double>(), 0.0);
+
+  auto task = test_support::mnist_task_if_present();
+  if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
+  expect_trains_mnist_at_batch_64_and_10(*task, dir + "psd-mnist-multi-gps0.json");
+}
+
 }  // namespace
 }  // namespace l2o
