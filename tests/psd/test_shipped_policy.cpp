@@ -66,6 +66,25 @@ void expect_trains_mnist_at_batch_64_and_10(const MlpTask& task, const std::stri
   EXPECT_LT(r10.final_objective(), r10.trace.front().objective);
 }
 
+// A policy made by another GPS run of the family config, then the chain's factors (fan-in at power
+// 1 capped at 1, batch at power 0.2): the chain's layout, other input scales. The step scale, set
+// from the teacher before GPS, agrees to the last digits (not bit for bit when the GPS run was on
+// another CPU).
+void expect_the_chains_layout_and_factors(const std::string& path, const std::string& chain_path) {
+  const PsdPolicy policy = PsdPolicy::load(path);
+  const PsdPolicy chain = PsdPolicy::load(chain_path);
+  nlohmann::json mine = policy.config().arch.to_json(), theirs = chain.config().arch.to_json();
+  EXPECT_NE(mine.at("input_scale"), theirs.at("input_scale"));  // another GPS run
+  EXPECT_NEAR(mine.at("output_scale").get<double>(), theirs.at("output_scale").get<double>(), 1e-12);
+  for (const char* key : {"input_scale", "output_scale"}) {
+    mine.erase(key);
+    theirs.erase(key);
+  }
+  EXPECT_EQ(mine, theirs);
+  EXPECT_EQ(policy.config().arch.step_scaling.max_factor, 1.0);
+  EXPECT_EQ(policy.config().arch.batch_scaling.power, 0.2);
+}
+
 TEST(ShippedPsdPolicy, IsStandardisedAndTrainsTheMetaTrainingTaskLikeTheBestBaseline) {
   if (!fs::exists(kPolicy)) GTEST_SKIP() << kPolicy << " not present";
   const PsdPolicy policy = PsdPolicy::load(kPolicy);
@@ -288,15 +307,7 @@ TEST(ShippedPsdPolicy, TheSixtyMinutePolicyHasTheChainsLayoutAndItsLastEsRunTune
   const std::string dir = std::string(L2O_SOURCE_DIR) + "/policies/";
   if (!fs::exists(dir + "psd-mnist-multi-60min.json") || !fs::exists(dir + "psd-mnist-multi-es-noisy-pairs.json"))
     GTEST_SKIP() << "shipped policies not present";
-  const PsdPolicy policy = PsdPolicy::load(dir + "psd-mnist-multi-60min.json");
-  const PsdPolicy chain = PsdPolicy::load(dir + "psd-mnist-multi-es-noisy-pairs.json");
-  nlohmann::json mine = policy.config().arch.to_json(), theirs = chain.config().arch.to_json();
-  EXPECT_NE(mine.at("input_scale"), theirs.at("input_scale"));  // another GPS run
-  mine.erase("input_scale");
-  theirs.erase("input_scale");
-  EXPECT_EQ(mine, theirs);
-  EXPECT_EQ(policy.config().arch.step_scaling.max_factor, 1.0);
-  EXPECT_EQ(policy.config().arch.batch_scaling.power, 0.2);
+  expect_the_chains_layout_and_factors(dir + "psd-mnist-multi-60min.json", dir + "psd-mnist-multi-es-noisy-pairs.json");
 
   const PolicyFile file = load_policy_file(dir + "psd-mnist-multi-60min.json");
   const auto& config = file.provenance.extra.at("config");
@@ -324,19 +335,7 @@ TEST(ShippedPsdPolicy, TheGpsZeroCandidateHasTheChainsLayoutAndItsLastEsRunTuned
   const std::string dir = std::string(L2O_SOURCE_DIR) + "/policies/";
   if (!fs::exists(dir + "psd-mnist-multi-gps0.json") || !fs::exists(dir + "psd-mnist-multi-es-noisy-pairs.json"))
     GTEST_SKIP() << "shipped policies not present";
-  const PsdPolicy policy = PsdPolicy::load(dir + "psd-mnist-multi-gps0.json");
-  const PsdPolicy chain = PsdPolicy::load(dir + "psd-mnist-multi-es-noisy-pairs.json");
-  nlohmann::json mine = policy.config().arch.to_json(), theirs = chain.config().arch.to_json();
-  // Its GPS pre-training ran on another CPU: the step scale agrees with the chain's to the last
-  // digits, not bit for bit.
-  EXPECT_NEAR(mine.at("output_scale").get<double>(), theirs.at("output_scale").get<double>(), 1e-12);
-  for (const char* key : {"input_scale", "output_scale"}) {
-    mine.erase(key);
-    theirs.erase(key);
-  }
-  EXPECT_EQ(mine, theirs);
-  EXPECT_EQ(policy.config().arch.step_scaling.max_factor, 1.0);
-  EXPECT_EQ(policy.config().arch.batch_scaling.power, 0.2);
+  expect_the_chains_layout_and_factors(dir + "psd-mnist-multi-gps0.json", dir + "psd-mnist-multi-es-noisy-pairs.json");
 
   const PolicyFile file = load_policy_file(dir + "psd-mnist-multi-gps0.json");
   const auto& config = file.provenance.extra.at("config");
