@@ -71,7 +71,7 @@ void expect_trains_mnist_at_batch_64_and_10(const MlpTask& task, const std::stri
 // from the teacher before GPS, is the chain's bit for bit when the GPS run was on the chain's CPU
 // (output_scale_tolerance 0) and to the last digits when it was on another.
 void expect_the_chains_layout_and_factors(const std::string& path, const std::string& chain_path,
-                                          double output_scale_tolerance) {
+                                          double output_scale_tolerance, double batch_power = 0.2) {
   const PsdPolicy policy = PsdPolicy::load(path);
   const PsdPolicy chain = PsdPolicy::load(chain_path);
   nlohmann::json mine = policy.config().arch.to_json(), theirs = chain.config().arch.to_json();
@@ -80,13 +80,14 @@ void expect_the_chains_layout_and_factors(const std::string& path, const std::st
     EXPECT_EQ(mine.at("output_scale"), theirs.at("output_scale"));
   else
     EXPECT_NEAR(mine.at("output_scale").get<double>(), theirs.at("output_scale").get<double>(), output_scale_tolerance);
-  for (const char* key : {"input_scale", "output_scale"}) {
+  EXPECT_EQ(policy.config().arch.batch_scaling.reference_batch, chain.config().arch.batch_scaling.reference_batch);
+  for (const char* key : {"input_scale", "output_scale", "batch_scaling"}) {
     mine.erase(key);
     theirs.erase(key);
   }
   EXPECT_EQ(mine, theirs);
   EXPECT_EQ(policy.config().arch.step_scaling.max_factor, 1.0);
-  EXPECT_EQ(policy.config().arch.batch_scaling.power, 0.2);
+  EXPECT_EQ(policy.config().arch.batch_scaling.power, batch_power);
 }
 
 TEST(ShippedPsdPolicy, IsStandardisedAndTrainsTheMetaTrainingTaskLikeTheBestBaseline) {
@@ -302,27 +303,34 @@ TEST(ShippedPsdPolicy, TheNoisyPairsPolicyIsTheNoisyPolicyWithReadoutsTunedOnMan
 }
 
 // policies/psd-mnist-multi-60min.json (for --policy; not the default): the one-recipe policy of
-// scripts/meta_train_60min.sh (docs/meta-training.md, "One recipe within 60 minutes"): a fresh GPS
-// run of the family config, the fan-in factors capped at 1 and the batch factor, then three ES runs
-// with bf16x3 rollouts, the last on the output layer's read-outs alone over many-class members at
-// minibatch 10. Its layout and factors are those of the chain's policy (its input scales come from
-// its own GPS run); its provenance records the last ES run's settings.
-TEST(ShippedPsdPolicy, TheSixtyMinutePolicyHasTheChainsLayoutAndItsLastEsRunTunedTheOutputLayerOnManyClasses) {
+// scripts/meta_train_60min.sh (docs/meta-training.md, "A fourth round within 60 minutes"): π
+// pre-trained onto the family config's ψ₀ (GPS with no iterations), the fan-in factors capped at 1,
+// ES on every read-out, ES on the output layer's read-outs, the batch factor's power raised to 0.3,
+// then a last output-layer ES run whose family draws noisy MNIST-pairs at minibatch 10 three times
+// of eight, all with float32 rollouts. Its layout and factors are those of the chain's policy but
+// for that power (its input scales come from its own pre-training, on an AMD CPU); its provenance
+// records the last ES run.
+TEST(ShippedPsdPolicy, TheSixtyMinutePolicyHasTheChainsLayoutABatchPowerOf03AndALastEsRunOnManyNoisyClasses) {
   const std::string dir = std::string(L2O_SOURCE_DIR) + "/policies/";
   if (!fs::exists(dir + "psd-mnist-multi-60min.json") || !fs::exists(dir + "psd-mnist-multi-es-noisy-pairs.json"))
     GTEST_SKIP() << "shipped policies not present";
-  expect_the_chains_layout_and_factors(dir + "psd-mnist-multi-60min.json", dir + "psd-mnist-multi-es-noisy-pairs.json", 0.0);
+  expect_the_chains_layout_and_factors(dir + "psd-mnist-multi-60min.json", dir + "psd-mnist-multi-es-noisy-pairs.json",
+                                       1e-12, 0.3);
 
   const PolicyFile file = load_policy_file(dir + "psd-mnist-multi-60min.json");
-  const auto& config = file.provenance.extra.at("config");
-  EXPECT_EQ(config.at("precision"), "bf16x3");
-  EXPECT_EQ(config.at("networks"), nlohmann::json({"output_weight", "output_bias"}));
-  int many_class_b10 = 0;
-  for (const auto& m : file.provenance.extra.at("family")) {
+  const auto& extra = file.provenance.extra;
+  EXPECT_EQ(extra.at("config").at("precision"), "float32");
+  EXPECT_EQ(extra.at("config").at("networks"), nlohmann::json({"output_weight", "output_bias"}));
+  EXPECT_LT(extra.at("best_validation_log_ratio").get<double>(), 0.0);
+  int mnist_b64 = 0, noisy_pairs_b10 = 0;
+  for (const auto& m : extra.at("family")) {
     const std::string member = m.get<std::string>();
-    many_class_b10 += member.rfind("48-48-100/10@", 0) == 0;
+    mnist_b64 += member == "48-48-10/64";
+    noisy_pairs_b10 += member.rfind("48-48-100/10@", 0) == 0 && member.find("/mnist-noisy-pairs/") != std::string::npos;
   }
-  EXPECT_EQ(many_class_b10, 4) << file.provenance.extra.at("family").dump();  // pairs and noisy pairs, twice each
+  EXPECT_EQ(extra.at("family").size(), 8u) << extra.at("family").dump();
+  EXPECT_EQ(mnist_b64, 2) << extra.at("family").dump();        // the command's task and one more
+  EXPECT_EQ(noisy_pairs_b10, 3) << extra.at("family").dump();  // the panel it was made for: Fig. 3 CIFAR-100
 
   auto task = test_support::mnist_task_if_present();
   if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";
