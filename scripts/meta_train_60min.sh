@@ -53,8 +53,8 @@ $l2o meta-train --method psd-es --init-policy "$out/es1.json" --es-config polici
 # 5. The batch factor's power re-chosen for the ES policy (validation seeds, batch-10 tasks): 0.3.
 $l2o policy scale-batch --policy "$out/es2.json" --out "$out/es2-batch.json" --power 0.3
 # 6. ES 3: the output layer's read-outs; noisy MNIST-pairs at batch 10 three times of eight (18 x 8,
-#    validated after the last update; 14 min 2 s).
-$l2o meta-train --method psd-es --init-policy "$out/es2-batch.json" --es-config policies/psd-60min.es-output-last.json \
+#    ES 2's settings, so validated after the last update only; 14 min 2 s).
+$l2o meta-train --method psd-es --init-policy "$out/es2-batch.json" --es-config policies/psd-60min.es-output.json \
   --dataset mnist --arch 48-48-10 --batch 64 --horizon 400 --member 48-48-10/64 --member 48-48-10/10 \
   --member "48-48-100/64@$ps" --member "48-48-100/10@$ps" --member "48-48-100/10@$np" --member "48-48-100/10@$np" \
   --member "48-48-100/10@$np" --updates 18 --pairs 8 --seed 11 --out "$out/psd-mnist-multi-60min.json"

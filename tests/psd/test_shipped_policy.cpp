@@ -67,7 +67,8 @@ void expect_trains_mnist_at_batch_64_and_10(const MlpTask& task, const std::stri
 }
 
 // A policy made by another GPS run of the family config, then the chain's factors (fan-in at power
-// 1 capped at 1, batch at power 0.2): the chain's layout, other input scales. The step scale, set
+// 1 capped at 1, batch at `batch_power`, the chain's 0.2 unless re-chosen): the chain's layout,
+// other input scales. The step scale, set
 // from the teacher before GPS, is the chain's bit for bit when the GPS run was on the chain's CPU
 // (output_scale_tolerance 0) and to the last digits when it was on another.
 void expect_the_chains_layout_and_factors(const std::string& path, const std::string& chain_path,
