@@ -323,6 +323,8 @@ TEST(ShippedPsdPolicy, TheSixtyMinutePolicyHasTheChainsLayoutABatchPowerOf03AndA
   EXPECT_EQ(extra.at("config").at("precision"), "float32");
   EXPECT_EQ(extra.at("config").at("networks"), nlohmann::json({"output_weight", "output_bias"}));
   EXPECT_LT(extra.at("best_validation_log_ratio").get<double>(), 0.0);
+  EXPECT_EQ(extra.at("config").at("iterations"), 30);  // X2's last stage (X's ran 18 updates)
+  EXPECT_EQ(extra.at("best_update"), 30);              // so validating after the last update only gives the same file
   int mnist_b64 = 0, noisy_pairs_b10 = 0;
   for (const auto& m : extra.at("family")) {
     const std::string member = m.get<std::string>();
