@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: sets up l2o (scripts/setup.sh, building only the command-line tool) and runs the
 # paper's whole comparison with the shipped policies: all five experiments of LM17 (fig1-fig5)
-# plus the MNIST and Fashion-MNIST panels, with PSD (policies/psd-mnist-multi-es-noisy-pairs.json), L2LBGDBGD
+# plus the MNIST and Fashion-MNIST panels, with PSD (policies/psd-mnist-multi-60min.json), L2LBGDBGD
 # (policies/l2l-mnist.json) and the seven hand-designed optimizers at their tuned values
 # (configs/tuned.json). Writes CSVs, summary.json, plots and report.md, and says where they are.
 #

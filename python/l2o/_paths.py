@@ -1,7 +1,7 @@
 """Where the tuned values and the shipped policies are, resolved by the C++ code of the tool.
 
 Order (the tool's, plus the installed package): an explicit path; $L2O_TUNED (tuned values only);
-./configs/tuned.json or ./policies/<the shipped file> in the current directory (psd-mnist-multi-es-noisy-pairs.json
+./configs/tuned.json or ./policies/<the shipped file> in the current directory (psd-mnist-multi-60min.json
 for psd, l2l-mnist.json for l2l); the copies that
 `cmake --install` puts inside the package; the source tree the module was built from.
 """

@@ -238,10 +238,11 @@ class _Learned(L2OOptimizer):
 
 
 class PSD(_Learned):
-    """Predicted Step Descent (Li & Malik 2017) with a policy file (default: the shipped policies/psd-mnist-multi-es-noisy-pairs.json).
+    """Predicted Step Descent (Li & Malik 2017) with a policy file (default: the shipped policies/psd-mnist-multi-60min.json).
     Needs the minibatch loss: step(loss=loss) or step(closure). `batch_size`: the examples per minibatch
     of the gradients; a batch-aware policy (the default one) takes smaller steps below its reference
-    batch (docs/psd.md, "Batch-aware steps"); None: not known, no batch factor. `precision`: the LSTM's
+    batch (docs/psd.md, "Batch-aware steps") and may warm up its output layer there ("Output-layer
+    warm-up"); None: not known, no batch factor and no warm-up. `precision`: the LSTM's
     arithmetic, "float32" (None: the default), "float64" or "bf16x3" (faster on CPUs with AMX; docs/psd.md)."""
     l2o_name, needs_loss = "psd", True
 

@@ -14,7 +14,7 @@ import l2o
 pkg = sys.argv[1]
 assert os.path.dirname(l2o.__file__) == pkg, l2o.__file__
 assert l2o.tuned_path() == os.path.join(pkg, "configs", "tuned.json"), l2o.tuned_path()
-for name, file in (("psd", "psd-mnist-multi-es-noisy-pairs.json"), ("l2l", "l2l-mnist.json")):
+for name, file in (("psd", "psd-mnist-multi-60min.json"), ("l2l", "l2l-mnist.json")):
     assert l2o.policy_path(name) == os.path.join(pkg, "policies", file), l2o.policy_path(name)
     l2o.make_optimizer(name)
 assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist.json"))  # the paper-protocol PSD, for --policy
@@ -22,6 +22,6 @@ assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi.json"))  # 
 assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-es-batch.json"))  # the default before the pairs ES
 assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-es-pairs.json"))  # the default before the noisy-label ES
 assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-es-noisy.json"))  # the default before the noisy-pairs ES
-assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-60min.json"))  # the one-recipe policy made within 60 minutes
+assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-es-noisy-pairs.json"))  # the default before the 60-minute recipe
 print("installed l2o imports from", pkg, "with its own tuned values and policies")
 PY

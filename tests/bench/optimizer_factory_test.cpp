@@ -73,12 +73,12 @@ TEST(MakeOptimizer, LearnedOptimizersNeedAReadablePolicyFile) {
   EXPECT_TRUE(contains(msg, "is a directory")) << msg;
 }
 
-// The default `psd` is the family policy (docs/meta-training.md, "The shipped policies"); the
-// paper-protocol policy runs with --policy policies/psd-mnist.json.
+// The default `psd` is the 60-minute family policy (docs/meta-training.md, "The shipped policies");
+// the paper-protocol policy runs with --policy policies/psd-mnist.json.
 TEST(MakeOptimizer, ShippedPoliciesAreTheFamilyPsdAndTheMnistL2l) {
-  EXPECT_EQ(shipped_policy_file("psd"), "psd-mnist-multi-es-noisy-pairs.json");
+  EXPECT_EQ(shipped_policy_file("psd"), "psd-mnist-multi-60min.json");
   EXPECT_EQ(shipped_policy_file("l2l"), "l2l-mnist.json");
-  EXPECT_EQ(std::filesystem::path(shipped_policy_path("psd")).filename(), "psd-mnist-multi-es-noisy-pairs.json");
+  EXPECT_EQ(std::filesystem::path(shipped_policy_path("psd")).filename(), "psd-mnist-multi-60min.json");
 }
 
 TEST(MakeOptimizer, NamesAreClassified) {

@@ -229,6 +229,17 @@ TEST(PsdGpsConfig, RefusesBatchScaling) {
   }
 }
 
+TEST(PsdGpsConfig, RefusesOutputWarmup) {
+  PsdMetaTrainConfig c = tiny_config();
+  c.arch.output_warmup.iterations = 16;
+  try {
+    c.validate();
+    FAIL() << "accepted a GPS config with output_warmup";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("arch.output_warmup"), std::string::npos) << e.what();
+  }
+}
+
 // An AdaGrad teacher on the adaptive state: the initial psi regresses AdaGrad's steps exactly
 // (gain -lr on the AdaGrad direction, nothing else), so its mean-action meta-loss equals
 // AdaGrad's; pi's input scale is set from the rollouts' features. A tuned file without the

@@ -72,7 +72,8 @@ void expect_trains_mnist_at_batch_64_and_10(const MlpTask& task, const std::stri
 // from the teacher before GPS, is the chain's bit for bit when the GPS run was on the chain's CPU
 // (output_scale_tolerance 0) and to the last digits when it was on another.
 void expect_the_chains_layout_and_factors(const std::string& path, const std::string& chain_path,
-                                          double output_scale_tolerance, double batch_power = 0.2) {
+                                          double output_scale_tolerance, double batch_power = 0.2,
+                                          Index output_warmup = 0) {
   const PsdPolicy policy = PsdPolicy::load(path);
   const PsdPolicy chain = PsdPolicy::load(chain_path);
   nlohmann::json mine = policy.config().arch.to_json(), theirs = chain.config().arch.to_json();
@@ -82,13 +83,16 @@ void expect_the_chains_layout_and_factors(const std::string& path, const std::st
   else
     EXPECT_NEAR(mine.at("output_scale").get<double>(), theirs.at("output_scale").get<double>(), output_scale_tolerance);
   EXPECT_EQ(policy.config().arch.batch_scaling.reference_batch, chain.config().arch.batch_scaling.reference_batch);
-  for (const char* key : {"input_scale", "output_scale", "batch_scaling"}) {
+  for (const char* key : {"input_scale", "output_scale", "batch_scaling", "output_warmup"}) {
     mine.erase(key);
     theirs.erase(key);
   }
   EXPECT_EQ(mine, theirs);
   EXPECT_EQ(policy.config().arch.step_scaling.max_factor, 1.0);
   EXPECT_EQ(policy.config().arch.batch_scaling.power, batch_power);
+  EXPECT_EQ(policy.config().arch.output_warmup.iterations, output_warmup);
+  EXPECT_EQ(policy.config().arch.output_warmup.below_batch, 64.0);
+  EXPECT_FALSE(chain.config().arch.output_warmup.active());
 }
 
 TEST(ShippedPsdPolicy, IsStandardisedAndTrainsTheMetaTrainingTaskLikeTheBestBaseline) {
@@ -272,9 +276,10 @@ TEST(ShippedPsdPolicy, TheNoisyPolicyIsThePairsPolicyWithReadoutsTunedOnHighLoss
   expect_trains_mnist_at_batch_64_and_10(*task, dir + "psd-mnist-multi-es-noisy.json");
 }
 
-// policies/psd-mnist-multi-es-noisy-pairs.json (the default `psd`): the noisy policy above, its
-// read-out weights fine-tuned twice more by ES on families with noisy MNIST-pairs members (100
-// classes and a high loss, as CIFAR-100), the second run with narrow-net members too
+// policies/psd-mnist-multi-es-noisy-pairs.json (E7, the default `psd` before the 60-minute policy):
+// the noisy policy above, its read-out weights fine-tuned twice more by ES on families with noisy
+// MNIST-pairs members (100 classes and a high loss, as CIFAR-100), the second run with narrow-net
+// members too
 // (docs/meta-training.md, "Many classes at minibatch 10"; the first run's policy is not shipped,
 // so its provenance names an initial policy that is not in the repository). Same architecture and
 // factors, so only the read-outs can change its steps.
@@ -303,20 +308,21 @@ TEST(ShippedPsdPolicy, TheNoisyPairsPolicyIsTheNoisyPolicyWithReadoutsTunedOnMan
   expect_trains_mnist_at_batch_64_and_10(*task, dir + "psd-mnist-multi-es-noisy-pairs.json");
 }
 
-// policies/psd-mnist-multi-60min.json (for --policy; not the default): the one-recipe policy of
-// scripts/meta_train_60min.sh (docs/meta-training.md, "A fourth round within 60 minutes"): π
+// policies/psd-mnist-multi-60min.json (the default `psd`): the one-recipe policy of
+// scripts/meta_train_60min.sh (docs/meta-training.md, "A fifth round within 60 minutes"): π
 // pre-trained onto the family config's ψ₀ (GPS with no iterations), the fan-in factors capped at 1,
 // ES on every read-out, ES on the output layer's read-outs, the batch factor's power raised to 0.3,
-// then a last output-layer ES run whose family draws noisy MNIST-pairs at minibatch 10 three times
-// of eight, all with float32 rollouts. Its layout and factors are those of the chain's policy but
-// for that power (its input scales come from its own pre-training, on an AMD CPU); its provenance
-// records the last ES run.
-TEST(ShippedPsdPolicy, TheSixtyMinutePolicyHasTheChainsLayoutABatchPowerOf03AndALastEsRunOnManyNoisyClasses) {
+// a last output-layer ES run whose family draws noisy MNIST-pairs at minibatch 10 three times of
+// eight, all with float32 rollouts, and the output layer warmed up over 16 steps below minibatch
+// 64. Its layout and factors are those of the chain's policy but for that power and the warm-up
+// (its input scales come from its own pre-training, on an AMD CPU); its provenance records the
+// last ES run and the warm-up.
+TEST(ShippedPsdPolicy, TheSixtyMinutePolicyHasTheChainsLayoutABatchPowerOf03ALastEsRunOnManyNoisyClassesAndAWarmUp) {
   const std::string dir = std::string(L2O_SOURCE_DIR) + "/policies/";
   if (!fs::exists(dir + "psd-mnist-multi-60min.json") || !fs::exists(dir + "psd-mnist-multi-es-noisy-pairs.json"))
     GTEST_SKIP() << "shipped policies not present";
   expect_the_chains_layout_and_factors(dir + "psd-mnist-multi-60min.json", dir + "psd-mnist-multi-es-noisy-pairs.json",
-                                       1e-12, 0.3);
+                                       1e-12, 0.3, 16);
 
   const PolicyFile file = load_policy_file(dir + "psd-mnist-multi-60min.json");
   const auto& extra = file.provenance.extra;
@@ -334,6 +340,7 @@ TEST(ShippedPsdPolicy, TheSixtyMinutePolicyHasTheChainsLayoutABatchPowerOf03AndA
   EXPECT_EQ(extra.at("family").size(), 8u) << extra.at("family").dump();
   EXPECT_EQ(mnist_b64, 2) << extra.at("family").dump();        // the command's task and one more
   EXPECT_EQ(noisy_pairs_b10, 3) << extra.at("family").dump();  // the panel it was made for: Fig. 3 CIFAR-100
+  EXPECT_EQ(extra.at("output_warmup_applied").at("output_warmup"), nlohmann::json({{"iterations", 16}, {"below_batch", 64.0}}));
 
   auto task = test_support::mnist_task_if_present();
   if (!task) GTEST_SKIP() << "MNIST data not present (l2o data prepare)";

@@ -27,7 +27,7 @@ struct OptimizerSpec {
 // or non-numeric hyper-parameter, a value the optimizer rejects, or a missing/unreadable policy file.
 OptimizerPtr make_optimizer(const OptimizerSpec& spec);
 
-// The file name of a learned optimizer's default policy: psd-mnist-multi-es-noisy-pairs.json for "psd",
+// The file name of a learned optimizer's default policy: psd-mnist-multi-60min.json for "psd",
 // <name>-mnist.json otherwise (l2l-mnist.json).
 std::string shipped_policy_file(const std::string& name);
 // The project's shipped policy of a learned optimizer: policies/<shipped_policy_file> in the

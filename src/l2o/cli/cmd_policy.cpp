@@ -1,10 +1,11 @@
-// `l2o policy scale-steps` / `scale-batch`: a PSD policy file with width-aware or batch-aware steps
-// (docs/psd.md). `scale-steps`: the rule is
+// `l2o policy scale-steps` / `scale-batch` / `output-warmup`: a PSD policy file with width-aware or
+// batch-aware steps, or an output layer warmed up at small minibatches (docs/psd.md). `scale-steps`: the rule is
 // a property of how the policy is applied to other widths, not of its weights: on the
 // meta-training net every factor is 1, so the weights are copied unchanged and the result takes
 // exactly the steps of the original there. The reference fan-ins are those of the net the policy
 // was meta-trained on (from its provenance, or --reference-fan-in). `scale-batch` likewise: the
-// factor is 1 at the reference batch and above, so the copy steps exactly as the original there.
+// factor is 1 at the reference batch and above, so the copy steps exactly as the original there;
+// `output-warmup` too (below its batch) and on every hidden layer.
 // `scale-output` multiplies the steps themselves (all networks': output_scale; some networks':
 // their read-out weights and bias), a diagnostic for step-size scans (docs/psd.md).
 #include <cmath>
@@ -26,6 +27,12 @@ struct BatchFlags {
   std::string in, out;
   double power = 0.0;
   double reference = 64;
+};
+
+struct WarmupFlags {
+  std::string in, out;
+  Index iterations = 0;
+  double below_batch = 64;
 };
 
 struct OutputFlags {
@@ -131,6 +138,15 @@ void run_scale_batch(const BatchFlags& f, const std::string& command) {
   cfg.arch.batch_scaling.validate("l2o policy scale-batch");
   write_copy(file, original, cfg, f.out, command, "batch_scaling", cfg.arch.batch_scaling.to_json());
 }
+
+void run_output_warmup(const WarmupFlags& f, const std::string& command) {
+  const PolicyFile file = load_policy_file(f.in);
+  const PsdPolicy original = PsdPolicy::from_file(file);
+  PsdPolicyConfig cfg = original.config();
+  cfg.arch.output_warmup = OutputWarmup{f.iterations, f.below_batch};
+  cfg.arch.output_warmup.validate("l2o policy output-warmup");
+  write_copy(file, original, cfg, f.out, command, "output_warmup", cfg.arch.output_warmup.to_json());
+}
 }  // namespace
 
 void add_policy_command(CLI::App& app) {
@@ -168,6 +184,22 @@ void add_policy_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e9));
   batch->callback([bflags, batch] { run_scale_batch(*bflags, reproducible_command(*batch)); });
+
+  auto wflags = std::make_shared<WarmupFlags>();
+  CLI::App* warm = cmd->add_subcommand(
+      "output-warmup",
+      "Write a copy of a PSD policy whose output layer is warmed up at small minibatches (docs/psd.md, "
+      "'Output-layer warm-up')");
+  warm->add_option("--policy", wflags->in, "The PSD policy file")->required()->check(CLI::ExistingFile);
+  warm->add_option("--out", wflags->out, "Where to write the copy")->required();
+  warm->add_option("--iterations", wflags->iterations,
+                   "The output layer's t-th step is multiplied by min(1, t / ITERATIONS) (0: off)")
+      ->required()
+      ->check(CLI::Range(Index{0}, Index{1000000}));
+  warm->add_option("--below-batch", wflags->below_batch, "Only at minibatches smaller than this")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
+  warm->callback([wflags, warm] { run_output_warmup(*wflags, reproducible_command(*warm)); });
 
   auto oflags = std::make_shared<OutputFlags>();
   CLI::App* output = cmd->add_subcommand(

@@ -102,6 +102,8 @@ void PsdMetaTrainConfig::validate() const {
   // factor is applied to a trained policy instead (l2o policy scale-batch; docs/psd.md).
   if (arch.batch_scaling.active())
     bad("arch.batch_scaling", "is not used in GPS meta-training; apply it to the trained policy with l2o policy scale-batch");
+  if (arch.output_warmup.active())
+    bad("arch.output_warmup", "is not used in GPS meta-training; apply it to the trained policy with l2o policy output-warmup");
   distribution.validate("psd meta-train config");
 }
 

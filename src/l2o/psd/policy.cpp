@@ -127,6 +127,7 @@ nlohmann::json PsdArchitecture::to_json() const {
   // Omitted when off, so that policies without it keep their file (and fingerprint) unchanged.
   if (step_scaling.rule != StepScaling::Rule::None) j["step_scaling"] = step_scaling.to_json();
   if (batch_scaling.active()) j["batch_scaling"] = batch_scaling.to_json();
+  if (output_warmup.active()) j["output_warmup"] = output_warmup.to_json();
   return j;
 }
 
@@ -159,6 +160,7 @@ PsdArchitecture PsdArchitecture::from_json(const nlohmann::json& j, const std::s
     if (j.contains("input_scale")) a.input_scale = j.at("input_scale").get<std::vector<std::vector<double>>>();
     if (j.contains("step_scaling")) a.step_scaling = StepScaling::from_json(j.at("step_scaling"), where);
     if (j.contains("batch_scaling")) a.batch_scaling = BatchScaling::from_json(j.at("batch_scaling"), where);
+    if (j.contains("output_warmup")) a.output_warmup = OutputWarmup::from_json(j.at("output_warmup"), where);
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: bad PSD architecture: {}", where, e.what()));
   }
@@ -171,6 +173,7 @@ PsdArchitecture PsdArchitecture::from_json(const nlohmann::json& j, const std::s
 void PsdArchitecture::validate(const std::string& where) const {
   step_scaling.validate(where);
   batch_scaling.validate(where);
+  output_warmup.validate(where);
   const std::size_t nets = policy_networks(sharing).size();
   if (!input_scale.empty() && input_scale.size() != nets)
     throw Error(fmt::format("{}: PSD input_scale has {} entries, the '{}' policy has {} networks", where,

@@ -6,7 +6,8 @@
 //   step_j = factor_g * output_scale * (W_out h_j + b_out)   (the mean action; deterministic)
 //
 // where factor_g is the width-aware step factor of j's group (StepScaling; 1 unless set) times the
-// batch-aware factor of the minibatch size (BatchScaling; 1 unless set).
+// batch-aware factor of the minibatch size (BatchScaling; 1 unless set) times, for the output
+// layer at small minibatches, the warm-up factor of the step's number (OutputWarmup; 1 unless set).
 //
 // where the LSTM reads the features multiplied by a fixed per-network input scale (1 unless set:
 // meta-training sets it from the features' RMS on the initial trajectories, docs/psd.md).
@@ -28,6 +29,7 @@
 #include "l2o/nn/lstm.hpp"
 #include "l2o/nn/policy_file.hpp"
 #include "l2o/psd/batch_scaling.hpp"
+#include "l2o/psd/output_warmup.hpp"
 #include "l2o/psd/feature_config.hpp"
 
 namespace l2o {
@@ -92,6 +94,7 @@ struct PsdArchitecture {
   std::vector<std::vector<double>> input_scale;
   StepScaling step_scaling;  // written to the file only when its rule is not "none"
   BatchScaling batch_scaling;  // written to the file only when active (power > 0)
+  OutputWarmup output_warmup;  // written to the file only when active (iterations > 0)
 
   Index input_count() const { return static_cast<Index>(inputs.size()); }
 

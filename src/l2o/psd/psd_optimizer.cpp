@@ -100,13 +100,18 @@ void PsdOptimizer::step(const StepContext& ctx, Vec& delta) {
   delta.resize(layout_.dim);
   // 1 unless the policy has batch-aware steps and the caller says the minibatch is small.
   const double batch_factor = policy_->config().arch.batch_scaling.factor(ctx.batch);
+  const OutputWarmup& warmup = policy_->config().arch.output_warmup;
+  const Index t = features_.time() + 1;  // this step's number, 1-based
   for (std::size_t k = 0; k < layout_.groups.size(); ++k) {
     const CoordinateGroup& g = layout_.groups[k];
     if (g.size() == 0) continue;
     features_.compute(g, obs_[k]);
+    // 1 unless the policy warms up its output layer and the minibatch is small (multiplied last, so
+    // that without it every product is the one it was before the warm-up existed, bit for bit).
+    const double warm = warmup.factor(g, layout_.groups.size(), t, ctx.batch);
     if (!f32()) {
       policy_->act(nets_[k], obs_[k], states_[k], out_[k], ws_[k]);
-      delta.segment(g.offset, g.size()) = out_[k].row(0).transpose() * (step_factor_[k] * batch_factor);
+      delta.segment(g.offset, g.size()) = out_[k].row(0).transpose() * (step_factor_[k] * batch_factor * warm);
       continue;
     }
     const std::vector<double>& scale = policy_->input_scale(nets_[k]);
@@ -115,7 +120,8 @@ void PsdOptimizer::step(const StepContext& ctx, Vec& delta) {
       obs32_[k].row(r) = (obs_[k].row(r) * scale[static_cast<std::size_t>(r)]).cast<float>();
     lstm32_[net32_[k]].step(obs32_[k], states32_[k], out32_[k], ws32_[k]);
     delta.segment(g.offset, g.size()) =
-        out32_[k].row(0).transpose().cast<double>() * (policy_->config().arch.output_scale * step_factor_[k] * batch_factor);
+        out32_[k].row(0).transpose().cast<double>() *
+        (policy_->config().arch.output_scale * step_factor_[k] * batch_factor * warm);
   }
 }
 
@@ -130,6 +136,7 @@ nlohmann::json PsdOptimizer::hyperparams() const {
                        {"features", c.features.to_json()},
                        {"precision", to_string(options_.precision)}};
   if (c.arch.batch_scaling.active()) h["batch_scaling"] = c.arch.batch_scaling.to_json();  // else as before
+  if (c.arch.output_warmup.active()) h["output_warmup"] = c.arch.output_warmup.to_json();
   return h;
 }
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `l2o policy output-warmup`: a copy of the shipped PSD policy with its output layer warmed up keeps
+# its weights, takes the same steps at and above its minibatch size and smaller first steps below
+# it; bad input gives one clear error line. Usage: policy_output_warmup.sh PATH_TO_L2O
+source "$(dirname "$0")/lib/common.sh"
+SRC="$(dirname "$0")/../../policies/psd-mnist-multi-es.json"
+make_tiny_idx
+
+"$L2O" policy output-warmup --policy "$SRC" --out "$TMP/w.json" --iterations 4 --below-batch 8 >/dev/null ||
+  fail "iterations 4 failed"
+python3 - "$SRC" "$TMP/w.json" <<'PY' || fail "the copy is not what was asked for"
+import json, sys
+src, w = (json.load(open(p)) for p in sys.argv[1:])
+assert src["tensors"] == w["tensors"], "weights changed"
+assert w["architecture"]["output_warmup"] == {"iterations": 4, "below_batch": 8.0}, w["architecture"]["output_warmup"]
+assert "output_warmup" not in src["architecture"]
+rest = {k: v for k, v in w["architecture"].items() if k != "output_warmup"}
+assert rest == src["architecture"], "another architecture field changed"
+assert "output-warmup" in w["provenance"]["extra"]["output_warmup_applied"]["command"]
+assert w["provenance"]["command"] == src["provenance"]["command"], "the weights' provenance was lost"
+PY
+
+# The same steps at the minibatch size and above, different ones below it.
+run() { "$L2O" train --optimizer psd --policy "$1" --dataset "idx:$TMP/images,$TMP/labels" --data-dir "$TMP/data" \
+  --arch 48-48-3 --batch "$2" --iters 6 --eval-every 1 --quiet --out "$3" || fail "train with $1 at batch $2 failed"; }
+for batch in 8 16; do
+  run "$SRC" $batch "$TMP/a$batch.csv"
+  run "$TMP/w.json" $batch "$TMP/w$batch.csv"
+  cmp -s <(cut -d, -f1-5 "$TMP/a$batch.csv") <(cut -d, -f1-5 "$TMP/w$batch.csv") || fail "steps differ at batch $batch"
+done
+run "$SRC" 2 "$TMP/a2.csv"
+run "$TMP/w.json" 2 "$TMP/w2.csv"
+cmp -s <(cut -d, -f1-5 "$TMP/a2.csv") <(cut -d, -f1-5 "$TMP/w2.csv") && fail "no effect below the minibatch size"
+
+expect_usage_error "--iterations" policy output-warmup --policy "$SRC" --out "$TMP/x.json" --iterations -3
+expect_usage_error "--iterations" policy output-warmup --policy "$SRC" --out "$TMP/x.json"
+expect_usage_error "--below-batch" policy output-warmup --policy "$SRC" --out "$TMP/x.json" --iterations 4 --below-batch 0
+expect_usage_error "--policy" policy output-warmup --policy "$TMP/missing.json" --out "$TMP/x.json" --iterations 4
+echo '{"format": "l2o-policy"}' >"$TMP/bad.json"
+expect_error "bad.json" policy output-warmup --policy "$TMP/bad.json" --out "$TMP/x.json" --iterations 4
+echo ok
