@@ -21,16 +21,10 @@ assert w["provenance"]["command"] == src["provenance"]["command"], "the weights'
 PY
 
 # The same steps at the minibatch size and above, different ones below it.
-run() { "$L2O" train --optimizer psd --policy "$1" --dataset "idx:$TMP/images,$TMP/labels" --data-dir "$TMP/data" \
-  --arch 48-48-3 --batch "$2" --iters 6 --eval-every 1 --quiet --out "$3" || fail "train with $1 at batch $2 failed"; }
 for batch in 8 16; do
-  run "$SRC" $batch "$TMP/a$batch.csv"
-  run "$TMP/w.json" $batch "$TMP/w$batch.csv"
-  cmp -s <(cut -d, -f1-5 "$TMP/a$batch.csv") <(cut -d, -f1-5 "$TMP/w$batch.csv") || fail "steps differ at batch $batch"
+  same_psd_steps "$SRC" "$TMP/w.json" $batch || fail "steps differ at batch $batch"
 done
-run "$SRC" 2 "$TMP/a2.csv"
-run "$TMP/w.json" 2 "$TMP/w2.csv"
-cmp -s <(cut -d, -f1-5 "$TMP/a2.csv") <(cut -d, -f1-5 "$TMP/w2.csv") && fail "no effect below the minibatch size"
+same_psd_steps "$SRC" "$TMP/w.json" 2 && fail "no effect below the minibatch size"
 
 expect_usage_error "--iterations" policy output-warmup --policy "$SRC" --out "$TMP/x.json" --iterations -3
 expect_usage_error "--iterations" policy output-warmup --policy "$SRC" --out "$TMP/x.json"

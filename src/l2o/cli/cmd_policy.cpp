@@ -130,22 +130,32 @@ void run_scale_steps(const ScaleFlags& f, const std::string& command) {
   write_copy(file, original, cfg, f.out, command, "step_scaling", s.to_json());
 }
 
-void run_scale_batch(const BatchFlags& f, const std::string& command) {
-  const PolicyFile file = load_policy_file(f.in);
+// A copy of the policy file `in` whose architecture `change` modifies; `change` returns the setting
+// recorded in the copy's provenance under `field`.
+template <class Change>
+void write_changed_copy(const std::string& in, const std::string& out, const std::string& command,
+                        const std::string& field, Change change) {
+  const PolicyFile file = load_policy_file(in);
   const PsdPolicy original = PsdPolicy::from_file(file);
   PsdPolicyConfig cfg = original.config();
-  cfg.arch.batch_scaling = BatchScaling{f.reference, f.power};
-  cfg.arch.batch_scaling.validate("l2o policy scale-batch");
-  write_copy(file, original, cfg, f.out, command, "batch_scaling", cfg.arch.batch_scaling.to_json());
+  const nlohmann::json setting = change(cfg.arch);
+  write_copy(file, original, cfg, out, command, field, setting);
+}
+
+void run_scale_batch(const BatchFlags& f, const std::string& command) {
+  write_changed_copy(f.in, f.out, command, "batch_scaling", [&f](PsdArchitecture& a) {
+    a.batch_scaling = BatchScaling{f.reference, f.power};
+    a.batch_scaling.validate("l2o policy scale-batch");
+    return a.batch_scaling.to_json();
+  });
 }
 
 void run_output_warmup(const WarmupFlags& f, const std::string& command) {
-  const PolicyFile file = load_policy_file(f.in);
-  const PsdPolicy original = PsdPolicy::from_file(file);
-  PsdPolicyConfig cfg = original.config();
-  cfg.arch.output_warmup = OutputWarmup{f.iterations, f.below_batch};
-  cfg.arch.output_warmup.validate("l2o policy output-warmup");
-  write_copy(file, original, cfg, f.out, command, "output_warmup", cfg.arch.output_warmup.to_json());
+  write_changed_copy(f.in, f.out, command, "output_warmup", [&f](PsdArchitecture& a) {
+    a.output_warmup = OutputWarmup{f.iterations, f.below_batch};
+    a.output_warmup.validate("l2o policy output-warmup");
+    return a.output_warmup.to_json();
+  });
 }
 }  // namespace
 

@@ -38,6 +38,20 @@ make_tiny_idx() {
   { be32 2049; be32 $N; for ((i = 0; i < N; i++)); do printf "\\x$(printf %02x $((i % 3)))"; done; } >"$TMP/labels"
 }
 
+# same_psd_steps POLICY_A POLICY_B BATCH: whether the two PSD policies take the same six steps
+# (objective, accuracy and step columns of the trace) on a 48-48-3 net of the tiny IDX set
+# (make_tiny_idx first) at minibatch BATCH.
+same_psd_steps() {
+  local p
+  for p in a b; do
+    local policy=$1; [ $p = b ] && policy=$2
+    "$L2O" train --optimizer psd --policy "$policy" --dataset "idx:$TMP/images,$TMP/labels" --data-dir "$TMP/data" \
+      --arch 48-48-3 --batch "$3" --iters 6 --eval-every 1 --quiet --out "$TMP/steps-$p.csv" ||
+      fail "train with $policy at batch $3 failed"
+  done
+  cmp -s <(cut -d, -f1-5 "$TMP/steps-a.csv") <(cut -d, -f1-5 "$TMP/steps-b.csv")
+}
+
 # write_tiny_psd_config FILE: a PSD meta-training config small enough for a test (a 6-cell LSTM,
 # tiny GMM priors, short regression), for the 5-6-3 net on the tiny IDX set.
 write_tiny_psd_config() {
