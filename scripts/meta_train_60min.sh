@@ -19,9 +19,10 @@
 # Writes OUT_DIR/psd-mnist-multi-60min.json and, beside it, every intermediate policy; each ES run
 # writes a checkpoint that `l2o meta-train --method psd-es ... --resume` continues. Needs build/l2o,
 # data/mnist and python3-numpy (for the derived data sets). Measured on a 2-core AMD EPYC (Zen 4):
-# 55 min 0 s in all, peak RSS 398 MB (the pre-training; the ES runs stay under 210 MB). The
-# pre-training's floating-point reductions depend on the CPU kind, so on another kind of CPU the
-# policy differs in its last digits and the ES runs then follow their own path.
+# 55 min 0 s in all, peak RSS 398 MB (the pre-training; the ES runs stay under 210 MB); with
+# SEED_SHIFT 100, run end to end, 52 min 16 s and 348 MB. The pre-training's floating-point
+# reductions depend on the CPU kind, so on another kind of CPU the policy differs in its last digits
+# and the ES runs then follow their own path.
 # Shipped as policies/psd-mnist-multi-60min.json, the default `psd` (RESULTS.md, "The 60-minute
 # default").
 set -euo pipefail

@@ -29,8 +29,8 @@
 #include "l2o/nn/lstm.hpp"
 #include "l2o/nn/policy_file.hpp"
 #include "l2o/psd/batch_scaling.hpp"
-#include "l2o/psd/output_warmup.hpp"
 #include "l2o/psd/feature_config.hpp"
+#include "l2o/psd/output_warmup.hpp"
 
 namespace l2o {
 
