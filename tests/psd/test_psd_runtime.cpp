@@ -8,6 +8,7 @@
 
 #include "l2o/core/error.hpp"
 #include "l2o/core/rng.hpp"
+#include "l2o/nn/bf16x3_product.hpp"
 #include "l2o/optim/train_loop.hpp"
 #include "l2o/psd/psd_optimizer.hpp"
 #include "psd/psd_test_util.hpp"
@@ -92,6 +93,19 @@ TEST(PsdRuntime, Bf16x3FollowsFloat64) {
   EXPECT_GT(fx3.worst, against_float64(Precision::Float32).worst);  // not the float32 path
   EXPECT_EQ(fx3.opt->hyperparams().at("precision"), "bf16x3");
   EXPECT_THROW(fx3.opt->lstm_state(0), Error);
+}
+
+// Where the CPU has no bfloat16 products, asking for bf16x3 fails when the optimizer is made,
+// with the reason, not later at init() or at the first step.
+TEST(PsdRuntime, Bf16x3IsRefusedWhenMadeWhereUnavailable) {
+  std::string why;
+  if (bf16x3_available(&why)) GTEST_SKIP() << "bf16x3 is available here";
+  try {
+    PsdOptimizer opt(fresh_policy(), {Precision::Bf16x3, 1});
+    FAIL() << "bf16x3 accepted on a CPU without it";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bf16x3 precision is not available: " + why), std::string::npos) << e.what();
+  }
 }
 
 TEST(PsdRuntime, ThreadsGiveBitIdenticalStepsInEveryPrecision) {

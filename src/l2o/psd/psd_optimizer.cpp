@@ -9,6 +9,7 @@
 
 #include "l2o/core/error.hpp"
 #include "l2o/nn/base64.hpp"
+#include "l2o/nn/bf16x3_product.hpp"
 #include "l2o/optim/state_json.hpp"
 
 namespace l2o {
@@ -41,6 +42,11 @@ PsdOptimizer::PsdOptimizer(std::shared_ptr<const PsdPolicy> policy, PsdRuntimeOp
       features_(policy_ ? policy_->config().features : FeatureConfig{}, 0) {
   if (!policy_) throw Error("psd: no policy");
   if (options_.threads < 1) throw Error(fmt::format("psd: threads must be >= 1, got {}", options_.threads));
+  // Checked here, not at init() where the products are built: a CPU without bfloat16 products
+  // (AVX512-BF16 or AMX) refuses the precision when the optimizer is made, as L2L does.
+  std::string why;
+  if (options_.precision == Precision::Bf16x3 && !bf16x3_available(&why))
+    throw Error("bf16x3 precision is not available: " + why);
 }
 
 void PsdOptimizer::init(const ParamLayout& layout) {
