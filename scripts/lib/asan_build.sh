@@ -1,6 +1,7 @@
 # Sourced by scripts/sanitize.sh and scripts/fuzz.sh: the one instrumented build both use, so CI
 # compiles it once. clang (libFuzzer needs it), AddressSanitizer + UndefinedBehaviorSanitizer at
-# -O1 (CMake option L2O_SANITIZE), coverage instrumentation for the fuzz targets; no benchmarks or
+# -O1 (CMake option L2O_SANITIZE), coverage instrumentation for the fuzz targets; no `long` tests
+# (tests/<part>/long/: the whole-run numerical checks run once, in the normal build), no benchmarks or
 # examples, no Python module (an instrumented extension cannot load into the plain interpreter;
 # the pytest suite runs in the normal build), no MPI (OpenMPI's own start-up allocations would be
 # LeakSanitizer reports about OpenMPI, not l2o; the wrapper's single-process path is still
@@ -10,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 asan_build="${L2O_ASAN_BUILD_DIR:-$root/build-asan}"
 asan_configure() {
   CXX="${CXX:-clang++}" cmake -S "$root" -B "$asan_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DL2O_SANITIZE=ON \
-    -DL2O_BUILD_FUZZERS=ON -DL2O_BUILD_BENCHMARKS=OFF -DL2O_BUILD_EXAMPLES=OFF -DL2O_BUILD_PYTHON=OFF -DL2O_MPI=OFF -DL2O_ONEDNN=OFF \
+    -DL2O_BUILD_FUZZERS=ON -DL2O_BUILD_LONG_TESTS=OFF -DL2O_BUILD_BENCHMARKS=OFF -DL2O_BUILD_EXAMPLES=OFF -DL2O_BUILD_PYTHON=OFF -DL2O_MPI=OFF -DL2O_ONEDNN=OFF \
     ${L2O_ASAN_CMAKE_ARGS:-} >/dev/null
 }
 # What the sanitizers do on a finding: stop with a stack trace, so the test or fuzz run fails.

@@ -3,6 +3,8 @@
 #include <vector>
 
 #include "l2o/core/layout.hpp"
+#include "l2o/core/precision.hpp"
+#include "l2o/nn/bf16x3_product.hpp"
 #include "l2o/psd/policy.hpp"
 
 namespace l2o::test {
@@ -36,5 +38,12 @@ inline void make_o2_multiple(Lstm& net, double multiple, double output_scale) {
   b(3 * H) = big;       // output gate of cell 0
   W(2 * H, 1) = w;      // candidate of cell 0 reads O2 (input column 1)
   net.readout_weights()(0, 0) = multiple / (w * output_scale);
+}
+
+// The precisions this machine runs (bf16x3 needs oneDNN and AVX512-BF16 or AMX).
+inline std::vector<Precision> runnable_precisions() {
+  std::vector<Precision> ps{Precision::Float64, Precision::Float32};
+  if (bf16x3_available()) ps.push_back(Precision::Bf16x3);
+  return ps;
 }
 }  // namespace l2o::test

@@ -5,7 +5,7 @@
 # with one error naming it; a rank killed mid-run makes mpirun end the job, and the last checkpoint
 # resumes (with another number of ranks) to the uninterrupted result.
 # Skipped (exit 77) in a build without MPI. Usage: mpi_distributed.sh PATH_TO_L2O
-source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/../lib/common.sh"
 [ "${L2O_TEST_MPI:-OFF}" = "ON" ] || { echo "SKIP: l2o was built without MPI"; exit 77; }
 MPIRUN=${L2O_TEST_MPIEXEC:-mpirun}
 command -v "$MPIRUN" >/dev/null || { echo "SKIP: no mpirun"; exit 77; }
