@@ -66,6 +66,16 @@ expect_error "cifar100" "$l2o" train --dataset cifar100 --arch 48-48-100 --lr 0.
 expect_error "--hyper" "$l2o" train --dataset "$spec" --arch 8-6-3 --hyper '{bad'
 expect_error "--out" "$l2o" train --dataset "$spec" --arch 8-6-3 --lr 0.1 --iters 2 --out /nonexistent/dir/t.csv
 expect_error "diverged" "$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer sgd --lr 1e9 --iters 50 --batch 8
+# A run that blows up (the bench's rule: the true objective above 100x its initial value) is
+# reported as diverged with a non-zero exit, and its trace is still written in full.
+expect_error "diverged" "$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer adam --lr 1e30 --iters 20 --batch 8 --out "$tmp/blowup.csv"
+[ "$(grep -c '^[0-9]' "$tmp/blowup.csv")" -eq 21 ] && tail -1 "$tmp/blowup.csv" | grep -q '^# adam diverged: blew up' ||
+  { echo "FAIL: the diverged run's trace was not written in full, with the verdict"; fail=1; }
+"$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer adam --lr 1e30 --iters 20 --batch 8 --divergence-factor 0 --quiet ||
+  { echo "FAIL: --divergence-factor 0 still applied the blow-up rule"; fail=1; }
+expect_error "--divergence-factor" "$l2o" train --dataset "$spec" --arch 8-6-3 --divergence-factor -1
+# A minibatch larger than the training set is refused, naming the flag and the set's size.
+expect_error "--batch 100000: larger than the" "$l2o" train --dataset "$spec" --arch 8-6-3 --lr 0.1 --batch 100000
 expect_error "nosuchset" "$l2o" data info nosuchset
 expect_error "--precision" "$l2o" train --dataset "$spec" --arch 8-6-3 --optimizer psd --precision half --iters 2
 

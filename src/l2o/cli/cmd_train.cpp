@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 
+#include "l2o/bench/curve_stats.hpp"
 #include "l2o/bench/optimizer_factory.hpp"
 #include "l2o/cli/commands.hpp"
 #include "l2o/cli/common_options.hpp"
@@ -47,9 +48,22 @@ struct TrainFlags {
   RunOptions run;
   std::string precision = "float32";
   int threads = 1;
+  double divergence_factor = 100.0;  // the bench's rule (mark_blow_up); 0: off
   std::string out;
   bool quiet = false;
 };
+
+// The bench's divergence rule on top of the train loop's, which stops only at non-finite values:
+// a true objective above `factor` x its initial value marks the run diverged from there. The run
+// and its trace are kept whole; only the verdict changes.
+void apply_blow_up_rule(RunResult& result, const std::string& optimizer, double factor) {
+  if (result.diverged) return;
+  RunCurve curve = curve_from_result(result);
+  if (!mark_blow_up(curve, factor)) return;
+  result.diverged = true;
+  result.diverged_iter = curve.diverged_iter;
+  result.divergence = fmt::format("{} diverged: {} (--divergence-factor)", optimizer, curve.divergence);
+}
 
 nlohmann::json hyper_from_flags(const TrainFlags& f) {
   nlohmann::json h = nlohmann::json::object();
@@ -95,12 +109,18 @@ void run_train(const TrainFlags& f) {
 
   MlpTask task = make_task(spec, data);
   RunOptions run = f.run;
+  // A minibatch cannot hold more examples than the training set has (sampling is without
+  // replacement within an epoch); say so rather than silently running full-batch.
+  if (run.batch > task.train_count())
+    throw Error(fmt::format("--batch {}: larger than the {} training examples of {}; use --batch {} or less",
+                            run.batch, task.train_count(), task.dataset_name(), task.train_count()));
   run.progress = !f.quiet;
   if (!f.quiet)
     fmt::print("{} on {} ({}, {} training examples), batch {}, {} iterations, seed {}\n  hyper-parameters: {}{}\n",
                opt->name(), task.dataset_name(), spec.arch, task.train_count(), run.batch, run.iters, run.seed,
                opt->hyperparams().dump(), tuned ? " (tuned)" : "");
   RunResult result = run_optimizer(task, *opt, run);
+  apply_blow_up_rule(result, opt->name(), f.divergence_factor);
   if (!f.out.empty()) write_trace_csv(f.out, result);
   // A diverged run is reported (trace written up to the divergence) and exits non-zero.
   if (f.quiet) {
@@ -154,6 +174,11 @@ void add_train_command(CLI::App& app) {
                   "Threads inside one PSD step (the result is identical for any number)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--divergence-factor", flags->divergence_factor,
+                  "A run whose true objective exceeds this many times its initial value is reported as diverged "
+                  "(a non-zero exit; the trace is still written), as l2o bench counts it; 0: only non-finite values")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--out", flags->out, "Trace CSV (iter,objective,minibatch_loss,grad_norm,step_norm,seconds)");
   cmd->add_flag("--quiet", flags->quiet, "Print nothing but errors");
   cmd->callback([flags] { run_train(*flags); });
