@@ -181,7 +181,7 @@ TEST(RunPanel, TheSameSeedsGiveTheSameSummaryWhateverTheThreads) {
   const auto data = test_support::synthetic_dataset(8, 3, 200, 40);
   const auto a = panel_summary_json(run_panel(tiny_spec(), data, tiny_optimizers(), tiny_settings(1)));
   const auto b = panel_summary_json(run_panel(tiny_spec(), data, tiny_optimizers(), tiny_settings(2)));
-  EXPECT_EQ(a.dump(), b.dump());
+  EXPECT_EQ(without_measurements(a).dump(), without_measurements(b).dump());  // seconds are measured
   BenchSettings other = tiny_settings(2);
   other.first_seed = 2000;
   const auto c = panel_summary_json(run_panel(tiny_spec(), data, tiny_optimizers(), other));

@@ -99,6 +99,19 @@ TEST(SummaryJson, ListsMissingPanelsWithTheirReasonSeparately) {
   EXPECT_NE(s["missing"][0]["reason"].get<std::string>().find("train.bin is missing"), std::string::npos);
   EXPECT_EQ(s["panels"][0]["tuning"], "mnist");
   EXPECT_EQ(s["panels"][0]["csv"], "fig1_tfd.csv");
+  // Measured seconds beside the iteration speed-ups; none for an optimizer whose runs all diverged.
+  for (int k : {0, 1}) {
+    const auto& o = s["panels"][0]["optimizers"][k];
+    const auto& speedup = o.contains("speedup_over_adam_seconds_more_than") ? o["speedup_over_adam_seconds_more_than"]
+                                                                             : o["speedup_over_adam_seconds"];
+    EXPECT_GT(speedup.get<double>(), 0.0) << o.dump();
+    EXPECT_GT(o["seconds_per_iteration"].get<double>(), 0.0) << o.dump();
+  }
+  const auto& huge = s["panels"][0]["optimizers"][2];
+  EXPECT_EQ(huge["diverged_runs"], 2);
+  EXPECT_TRUE(huge["speedup_over_adam_seconds"].is_null());
+  EXPECT_TRUE(huge["seconds_per_iteration"].is_null());
+  EXPECT_FALSE(huge.contains("seconds_note")) << "nothing to speed up, not unknown seconds";
 }
 
 // The learned optimizers stand out (PSD black, L2LBGDBGD red, both thicker); the others take the
@@ -118,6 +131,7 @@ TEST(Plots, ScriptsReferTheCsvColumnsAndRenderWhenGnuplotIsThere) {
   const std::vector<PanelResult> panels{tiny_panel(), missing_panel()};
   const fs::path dir = fresh_dir("bench_test_plots");
   write_panel_csv((dir / "fig1_tfd.csv").string(), panels[0]);
+  write_panel_seconds_csv((dir / "fig1_tfd_seconds.csv").string(), panels[0]);
   const std::vector<std::string> labels{"sgd", "adam", "sgd-huge"};
   const std::string script = panel_plot_script(panels[0], labels);
   EXPECT_NE(script.find("set logscale y"), std::string::npos);
@@ -131,9 +145,11 @@ TEST(Plots, ScriptsReferTheCsvColumnsAndRenderWhenGnuplotIsThere) {
   const PlotOutcome out = write_plots(dir.string(), panels, gnuplot_available());
   EXPECT_TRUE(fs::exists(dir / "plots" / "fig1_tfd.gp"));
   EXPECT_TRUE(fs::exists(dir / "plots" / "combined.gp"));
+  EXPECT_TRUE(fs::exists(dir / "plots" / "fig1_tfd_seconds.gp"));
   if (gnuplot_available()) {
     EXPECT_TRUE(out.warnings.empty()) << out.warnings.front();
-    for (const char* f : {"plots/fig1_tfd.png", "plots/fig1_tfd.svg", "plots/combined.png", "plots/combined.svg"}) {
+    for (const char* f : {"plots/fig1_tfd.png", "plots/fig1_tfd.svg", "plots/combined.png", "plots/combined.svg",
+                          "plots/fig1_tfd_seconds.png", "plots/fig1_tfd_seconds.svg"}) {
       EXPECT_TRUE(fs::exists(dir / f)) << f;
       EXPECT_GT(fs::file_size(dir / f), 1000u) << f;
     }

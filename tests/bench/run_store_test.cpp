@@ -1,7 +1,8 @@
 // The run store of a resumable `l2o bench`/`l2o tune`: a kept run is found again with exactly its
-// numbers (non-finite ones included), a key that differs in any setting finds nothing, a damaged
-// file counts as absent, and a panel run against a store gives the same results whether its runs
-// are computed or reused.
+// numbers (non-finite ones and seconds included), a key that differs in any setting finds nothing,
+// a damaged file counts as absent, a run kept before seconds were recorded still loads (its seconds
+// unknown), and a panel run against a store gives the same results whether its runs are computed
+// or reused.
 #include "l2o/bench/run_store.hpp"
 
 #include <gtest/gtest.h>
@@ -30,6 +31,7 @@ StoredRun sample_run() {
   StoredRun r;
   r.curve.iters = {0, 5, 10};
   r.curve.objective = {2.0, 1.0 / 3.0, 0.1 + 0.2};  // values whose decimal forms do not terminate
+  r.curve.seconds = {0.0, 0.1 / 3.0, 2.0 / 7.0};
   r.curve.diverged = true;
   r.curve.diverged_iter = 12;
   r.curve.divergence = "NaN in the gradient";
@@ -47,6 +49,7 @@ TEST(RunStore, KeepsAndFindsARunBitForBit) {
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->curve.iters, sample_run().curve.iters);
   EXPECT_EQ(found->curve.objective, sample_run().curve.objective);  // exact, not approximate
+  EXPECT_EQ(found->curve.seconds, sample_run().curve.seconds);
   EXPECT_TRUE(found->curve.diverged);
   EXPECT_EQ(found->curve.diverged_iter, 12);
   EXPECT_EQ(found->curve.divergence, "NaN in the gradient");
@@ -83,6 +86,39 @@ TEST(RunStore, DamagedFilesCountAsAbsent) {
   EXPECT_FALSE(store.find(key(1)).has_value());
 }
 
+// A run kept by an l2o that did not record seconds (the same format, without "seconds") is still
+// found, with its seconds unknown; seconds of the wrong length make the file count as damaged.
+TEST(RunStore, FindsARunKeptBeforeSecondsWereRecorded) {
+  TempDir dir;
+  const RunStore store(dir.str("runs"), "--out");
+  const std::string old_run =
+      R"({"iters": [0, 5, 10], "objective": [2.0, 1.5, 1.25], "diverged": false, "diverged_iter": -1, )"
+      R"("divergence": "", "test_accuracy": 0.75})";
+  std::ofstream(store.path_of(key(1))) << R"({"format": "l2o-run 1", "key": )" << key(1).dump()
+                                       << R"(, "run": )" << old_run << "}\n";
+  const auto found = store.find(key(1));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->curve.objective, (std::vector<double>{2.0, 1.5, 1.25}));
+  EXPECT_TRUE(found->curve.seconds.empty());
+  EXPECT_FALSE(found->curve.has_seconds());
+  EXPECT_EQ(found->test_accuracy, 0.75);
+
+  nlohmann::json short_seconds = nlohmann::json::parse(old_run);
+  short_seconds["seconds"] = {0.0, 0.5};
+  std::ofstream(store.path_of(key(2)))
+      << nlohmann::json{{"format", "l2o-run 1"}, {"key", key(2)}, {"run", short_seconds}};
+  EXPECT_FALSE(store.find(key(2)).has_value());
+}
+
+TEST(RunStore, BytesCarryTheSecondsAndTheirAbsence) {
+  const StoredRun back = decode_stored_run(encode_stored_run(sample_run()));
+  EXPECT_EQ(back.curve.seconds, sample_run().curve.seconds);
+  EXPECT_EQ(back.curve.objective, sample_run().curve.objective);
+  StoredRun old = sample_run();
+  old.curve.seconds.clear();
+  EXPECT_FALSE(decode_stored_run(encode_stored_run(old)).curve.has_seconds());
+}
+
 TEST(RunStore, DisabledStoreKeepsNothing) {
   const RunStore store;
   EXPECT_FALSE(store.enabled());
@@ -105,14 +141,16 @@ TEST(RunStore, PanelResultsAreTheSameWhetherRunsAreComputedOrReused) {
   s.seeds = 3;
   s.eval_every = 5;
   s.train_size = -1;
-  const nlohmann::json plain = panel_summary_json(run_panel(spec, data, opts, s));
+  // Seconds are measured, so they differ between runs; everything else must not.
+  const nlohmann::json plain = without_measurements(panel_summary_json(run_panel(spec, data, opts, s)));
   const RunStore store(dir.str("runs"), "--out");
   const PanelResult first = run_panel(spec, data, opts, s, false, store);
   EXPECT_EQ(first.reused_runs, 0);
   const PanelResult second = run_panel(spec, data, opts, s, false, store);
   EXPECT_EQ(second.reused_runs, 6);
-  EXPECT_EQ(panel_summary_json(first), plain);
-  EXPECT_EQ(panel_summary_json(second), plain);
+  EXPECT_EQ(without_measurements(panel_summary_json(first)), plain);
+  EXPECT_EQ(panel_summary_json(second), panel_summary_json(first)) << "reused runs keep their seconds exactly";
+  EXPECT_TRUE(panel_summary_json(second)["optimizers"][1]["speedup_over_adam_seconds"].is_number());  // adam's
   // A post-processing setting reuses the runs; one that changes the runs does not.
   BenchSettings strict = s;
   strict.divergence_factor = 1.01;
@@ -120,6 +158,44 @@ TEST(RunStore, PanelResultsAreTheSameWhetherRunsAreComputedOrReused) {
   BenchSettings other = s;
   other.eval_every = 4;
   EXPECT_EQ(run_panel(spec, data, opts, other, false, store).reused_runs, 0);
+}
+
+// A bench resumed from a run store written before l2o recorded seconds: the runs are reused, the
+// seconds speed-ups are null with the reason, and nothing else changes.
+TEST(RunStore, ABenchResumedFromAStoreWithoutSecondsSaysTheyAreUnknown) {
+  TempDir dir;
+  const auto data = test_support::synthetic_dataset(8, 3, 120, 30);
+  const PanelSpec spec{"tiny", "synthetic", 8, {8}, 16, 20};
+  const std::vector<BenchEntry> opts{{"sgd", {"sgd", {{"lr", 0.1}}, ""}}, {"adam", {"adam", {{"lr", 0.01}}, ""}}};
+  BenchSettings s;
+  s.seeds = 2;
+  s.eval_every = 5;
+  s.train_size = -1;
+  const RunStore store(dir.str("runs"), "--out");
+  const nlohmann::json fresh = panel_summary_json(run_panel(spec, data, opts, s, false, store));
+  int rewritten = 0;
+  for (const auto& entry : fs::directory_iterator(dir.str("runs"))) {
+    std::ifstream in(entry.path());
+    nlohmann::json doc = nlohmann::json::parse(in);
+    in.close();
+    ASSERT_TRUE(doc["run"].contains("seconds"));
+    doc["run"].erase("seconds");
+    std::ofstream(entry.path()) << doc.dump() << "\n";
+    ++rewritten;
+  }
+  ASSERT_EQ(rewritten, 4);
+  const PanelResult resumed = run_panel(spec, data, opts, s, false, store);
+  EXPECT_EQ(resumed.reused_runs, 4);
+  const nlohmann::json j = panel_summary_json(resumed);
+  for (const auto& o : j["optimizers"]) {
+    EXPECT_TRUE(o["speedup_over_adam"].is_number() || o.contains("speedup_over_adam_more_than")) << o.dump();
+    EXPECT_TRUE(o["speedup_over_adam_seconds"].is_null()) << o.dump();
+    EXPECT_FALSE(o.contains("speedup_over_adam_seconds_more_than"));
+    EXPECT_TRUE(o["seconds_per_iteration"].is_null());
+    EXPECT_NE(o["seconds_note"].get<std::string>().find("2 of its 2 runs were kept in runs/"), std::string::npos)
+        << o.dump();
+  }
+  EXPECT_EQ(without_measurements(j), without_measurements(fresh));
 }
 
 TEST(RunStore, TuningReusesItsRuns) {

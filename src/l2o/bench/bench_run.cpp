@@ -140,6 +140,13 @@ std::string reused_note(long reused) {
   return reused > 0 ? fmt::format(" ({} reused from an earlier run of this command)", reused) : "";
 }
 
+// The panel CSV and, apart because seconds differ between runs of the same command, the data of
+// its objective-vs-seconds figure.
+void write_panel_csvs(const std::filesystem::path& out, const PanelResult& panel) {
+  write_panel_csv((out / (panel.file_stem() + ".csv")).string(), panel);
+  write_panel_seconds_csv((out / (panel.seconds_stem() + ".csv")).string(), panel);
+}
+
 struct LoadedData {
   std::shared_ptr<ProjectedDataset> data;
   std::string error;
@@ -226,7 +233,7 @@ BenchOutcome run_bench(const BenchConfig& config) {
       continue;
     }
     PanelResult panel = run_panel(spec, *loaded.data, config.optimizers, config.settings, config.progress, store);
-    if (root) write_panel_csv((out / (panel.file_stem() + ".csv")).string(), panel);
+    if (root) write_panel_csvs(out, panel);
     panel_seconds[panel.file_stem()] = panel.wall_seconds;
     if (root) fmt::print(stderr, "{} {} ({}): {} runs in {:.1f} s{}\n", spec.experiment, spec.dataset,
                arch_to_string(panel.arch), panel.optimizers.size() * panel.seeds.size(), panel.wall_seconds,
@@ -238,7 +245,7 @@ BenchOutcome run_bench(const BenchConfig& config) {
       TuneSettings ts = config.tune;
       PanelResult per_task = run_panel_tuned_per_task(spec, *loaded.data, config.optimizers, config.settings, ts,
                                                       &tuned, config.progress, store);
-      if (root) write_panel_csv((out / (per_task.file_stem() + ".csv")).string(), per_task);
+      if (root) write_panel_csvs(out, per_task);
       ts.iters = spec.iters;
       ts.batch = spec.batch;
       MlpConfig mc;

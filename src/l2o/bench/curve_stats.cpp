@@ -15,11 +15,11 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// The curve's value at iteration `it`, if it was evaluated there.
-std::optional<double> value_at(const RunCurve& c, int it) {
+// The index of iteration `it` in the curve, if it was evaluated there.
+std::optional<size_t> index_of(const RunCurve& c, int it) {
   const auto pos = std::lower_bound(c.iters.begin(), c.iters.end(), it);
   if (pos == c.iters.end() || *pos != it) return std::nullopt;
-  return c.objective[static_cast<size_t>(pos - c.iters.begin())];
+  return static_cast<size_t>(pos - c.iters.begin());
 }
 }  // namespace
 
@@ -29,6 +29,7 @@ RunCurve curve_from_result(const RunResult& result) {
     if (!std::isfinite(row.objective)) continue;
     c.iters.push_back(row.iter);
     c.objective.push_back(row.objective);
+    c.seconds.push_back(row.seconds);
   }
   c.diverged = result.diverged;
   c.diverged_iter = result.diverged_iter;
@@ -45,6 +46,7 @@ bool mark_blow_up(RunCurve& curve, double factor) {
     curve.diverged_iter = curve.iters[k];
     curve.divergence = fmt::format("blew up at iteration {}: the true objective {:.4g} exceeds {:g} x its initial value {:.4g}",
                                    curve.iters[k], curve.objective[k], factor, curve.objective.front());
+    if (curve.has_seconds()) curve.seconds.resize(k);
     curve.iters.resize(k);
     curve.objective.resize(k);
     return true;
@@ -108,9 +110,16 @@ CurveStats aggregate_curves(const std::vector<RunCurve>& runs) {
   std::sort(s.iters.begin(), s.iters.end());
   s.iters.erase(std::unique(s.iters.begin(), s.iters.end()), s.iters.end());
   for (int it : s.iters) {
-    std::vector<double> vals;
+    std::vector<double> vals, secs;
+    bool all_timed = true;  // a mean over some of the runs alive would not match the objective's
     for (const auto& r : runs)
-      if (auto v = value_at(r, it)) vals.push_back(*v);
+      if (auto k = index_of(r, it)) {
+        vals.push_back(r.objective[*k]);
+        if (r.has_seconds())
+          secs.push_back(r.seconds[*k]);
+        else
+          all_timed = false;
+      }
     const MeanStd ms = mean_std(vals);
     s.mean.push_back(ms.mean);
     s.std.push_back(ms.std);
@@ -118,6 +127,7 @@ CurveStats aggregate_curves(const std::vector<RunCurve>& runs) {
     s.q25.push_back(quantile(vals, 0.25));
     s.q75.push_back(quantile(vals, 0.75));
     s.runs.push_back(static_cast<int>(vals.size()));
+    s.seconds.push_back(all_timed ? mean_std(secs).mean : kNaN);
   }
   return s;
 }
@@ -146,6 +156,41 @@ Speedup speedup_over(const CurveStats& reference, int reference_iters, double ta
     s.value = *needed / iters_used;
   else
     s.lower_bound = static_cast<double>(reference_iters) / iters_used;
+  return s;
+}
+
+double interpolate_at(const std::vector<int>& iters, const std::vector<double>& values, double x) {
+  const std::size_t n = std::min(iters.size(), values.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (iters[i] < x) continue;
+    if (iters[i] == x) return values[i];
+    if (i == 0) return kNaN;
+    const double a = iters[i - 1], b = iters[i];
+    return values[i - 1] + (values[i] - values[i - 1]) * (x - a) / (b - a);  // NaN in, NaN out
+  }
+  return kNaN;
+}
+
+double mean_total_seconds(const std::vector<RunCurve>& runs) {
+  std::vector<double> totals;
+  for (const auto& r : runs) {
+    if (r.diverged) continue;
+    if (!r.has_seconds() || r.seconds.empty()) return kNaN;
+    totals.push_back(r.seconds.back());
+  }
+  return mean_std(totals).mean;
+}
+
+Speedup seconds_speedup_over(const CurveStats& reference, double reference_total_seconds, double target,
+                             double seconds_used) {
+  Speedup s;
+  if (!std::isfinite(target) || !std::isfinite(seconds_used) || !(seconds_used > 0.0)) return s;
+  if (auto needed = iterations_to_reach(reference.iters, reference.mean, target)) {
+    const double seconds = interpolate_at(reference.iters, reference.seconds, *needed);
+    if (std::isfinite(seconds)) s.value = seconds / seconds_used;
+  } else if (std::isfinite(reference_total_seconds)) {
+    s.lower_bound = reference_total_seconds / seconds_used;
+  }
   return s;
 }
 

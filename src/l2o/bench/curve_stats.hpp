@@ -1,6 +1,7 @@
 #pragma once
 // Statistics over runs of one optimizer: the evaluated true-objective curve of each run, their
-// per-iteration mean/std/median/quartiles, the meta-loss, ranks and the speed-up over Adam.
+// per-iteration mean/std/median/quartiles, the meta-loss, ranks and the speed-up over Adam, in
+// iterations and in seconds.
 //
 // Conventions (docs/experiments.md):
 // - A curve holds only the iterations where the true objective was evaluated (0, k, 2k, ..., T).
@@ -8,6 +9,9 @@
 //   interpolated; a diverged run's meta-loss is +infinity.
 // - Per-iteration statistics are over the runs that are still alive (not yet diverged) at that
 //   iteration; `runs` says how many that is. NaN where no run is alive.
+// - Seconds are the train loop's (TraceRow::seconds): wall time of the minibatch gradients and
+//   optimizer steps since the run's start, without the true-objective evaluations. They are
+//   measurements, so unlike everything else here they differ between runs of the same command.
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,9 +23,13 @@ namespace l2o {
 struct RunCurve {
   std::vector<int> iters;          // evaluated iterations, increasing, starting at 0
   std::vector<double> objective;   // true objective there (finite)
+  // Cumulative seconds there (TraceRow::seconds), or empty when unknown: a run kept in a run
+  // store by an l2o that did not record them.
+  std::vector<double> seconds;
   bool diverged = false;
   int diverged_iter = -1;
   std::string divergence;
+  bool has_seconds() const { return seconds.size() == iters.size(); }
 };
 
 // The evaluated rows of a run's trace.
@@ -46,6 +54,8 @@ struct CurveStats {
   std::vector<int> iters;
   std::vector<double> mean, std, median, q25, q75;  // std: sample standard deviation (0 for one run)
   std::vector<int> runs;                            // runs alive at that iteration
+  // Mean cumulative seconds over the same runs; NaN where one of them has no seconds.
+  std::vector<double> seconds;
 };
 
 // Aggregates runs over the union of their evaluated iterations.
@@ -74,6 +84,22 @@ struct Speedup {
   std::optional<double> lower_bound;
 };
 Speedup speedup_over(const CurveStats& reference, int reference_iters, double target, int iters_used);
+
+// The linear interpolation at `x` between the two evaluated iterations around it (values[i] at
+// iters[i]); NaN when x is outside them or either value is NaN.
+double interpolate_at(const std::vector<int>& iters, const std::vector<double>& values, double x);
+
+// Mean over the runs that did not diverge of their total seconds (the seconds at their last
+// iteration). NaN when there are none or one of them has no seconds: never a partial mean.
+double mean_total_seconds(const std::vector<RunCurve>& runs);
+
+// The same speed-up in seconds: the seconds the reference's mean curve needs to first reach
+// `target` (its fractional iteration from iterations_to_reach, converted by interpolating its mean
+// cumulative seconds, reference.seconds) / `seconds_used`. When the reference never reaches the
+// target, `lower_bound` is reference_total_seconds / seconds_used. Both are empty when the target
+// is not finite or a needed number of seconds is unknown (NaN): a speed-up is never guessed.
+Speedup seconds_speedup_over(const CurveStats& reference, double reference_total_seconds, double target,
+                             double seconds_used);
 
 // Ranks by (diverged runs, mean meta-loss of the converged runs), 1 = best; equal keys share a
 // rank (1, 2, 2, 4). A diverged run's meta-loss is infinite, so any divergence ranks below none.

@@ -204,6 +204,24 @@ PanelResult run_panel(const PanelSpec& spec, const ProjectedDataset& data, const
   return panel;
 }
 
+namespace {
+// Why an optimizer has an iteration speed-up but no seconds speed-up: runs kept in the run store by
+// an l2o that did not record seconds, its own or the reference's.
+std::string seconds_note(const OptimizerOutcome& o, const OptimizerOutcome* ref) {
+  const bool iterations = o.speedup.value || o.speedup.lower_bound;
+  if (!iterations || o.speedup_seconds.value || o.speedup_seconds.lower_bound) return "";
+  const std::string kept = "kept in runs/ by an l2o that did not record seconds";
+  const std::string rerun = "(delete runs/ and rerun to measure them)";
+  if (o.runs_without_seconds > 0)
+    return fmt::format("{} of its {} runs were {}, so its seconds are unknown {}", o.runs_without_seconds,
+                       o.runs.size(), kept, rerun);
+  if (ref && ref->runs_without_seconds > 0)
+    return fmt::format("{} of the {} runs of {} were {}, so its seconds are unknown {}", ref->runs_without_seconds,
+                       ref->runs.size(), ref->label, kept, rerun);
+  return "the seconds are unknown";
+}
+}  // namespace
+
 void summarize_panel(PanelResult& panel, const std::string& reference) {
   const int iters = panel.spec.iters;
   std::vector<RankKey> keys;
@@ -224,6 +242,9 @@ void summarize_panel(PanelResult& panel, const std::string& reference) {
     o.final_objective_median = quantile(finals, 0.5);
     o.early_peak = mean_std(peaks);
     o.meta_loss = mean_std(o.meta_losses);  // the infinite (diverged) values are left out
+    o.seconds_mean = mean_total_seconds(o.runs);
+    o.runs_without_seconds = static_cast<int>(
+        std::count_if(o.runs.begin(), o.runs.end(), [](const RunCurve& r) { return !r.has_seconds(); }));
     keys.push_back({o.diverged_runs, o.meta_loss.mean});
   }
   const std::vector<int> ranks = rank_by_meta_loss(keys);
@@ -235,6 +256,9 @@ void summarize_panel(PanelResult& panel, const std::string& reference) {
     o.rank = ranks[i];
     o.has_reference = ref != nullptr;
     o.speedup = ref ? speedup_over(ref->stats, iters, o.final_objective.mean, iters) : Speedup{};
+    o.speedup_seconds =
+        ref ? seconds_speedup_over(ref->stats, ref->seconds_mean, o.final_objective.mean, o.seconds_mean) : Speedup{};
+    o.seconds_note = seconds_note(o, ref);
   }
 }
 }  // namespace l2o

@@ -93,6 +93,12 @@ struct OptimizerOutcome {
   int rank = 0;
   Speedup speedup;
   bool has_reference = false;        // the reference optimizer was in the panel
+  // Seconds (curve_stats.hpp): measured, so they differ between runs of the same command.
+  double seconds_mean = 0.0;         // mean_total_seconds: over converged runs; NaN if unknown or none
+  int runs_without_seconds = 0;      // runs from a run store written before l2o recorded seconds
+  Speedup speedup_seconds;           // seconds_speedup_over the reference
+  // Why speedup_seconds is empty although `speedup` is not (runs without seconds); else empty.
+  std::string seconds_note;
 };
 
 struct PanelResult {
@@ -110,6 +116,8 @@ struct PanelResult {
   long reused_runs = 0;              // runs taken from the run store instead of being run again
   // "fig1_tfd", "fig1_tfd_per-task": the stem of this panel's files.
   std::string file_stem() const;
+  // "fig1_tfd_seconds": the stem of its objective-vs-seconds data and figure.
+  std::string seconds_stem() const { return file_stem() + "_seconds"; }
 };
 
 // Runs every optimizer with every seed on the panel's task built from `data` (in parallel over

@@ -110,6 +110,36 @@ std::pair<double, double> y_range(const PanelResult& p) {
   return {lo / 1.03, hi * 1.03};
 }
 
+// The range and tick marks of a log axis ("x" or "y") over [lo, hi]; automatic if it is empty.
+std::string log_axis(const std::string& axis, double lo, double hi) {
+  if (!(hi > lo)) return fmt::format("set autoscale {0}\nset {0}tics autofreq\n", axis);
+  std::string tics;
+  for (double t : log_axis_ticks(lo, hi)) {
+    if (!tics.empty()) tics += ", ";
+    tics += fmt::format("{:.6g}", t);
+  }
+  return fmt::format("set {0}range [{1:.6g}:{2:.6g}]\nset {0}tics ({3})\nset format {0} '%g'\n", axis, lo, hi, tics);
+}
+
+// The x range of the objective-vs-seconds figure: the positive mean cumulative seconds of every
+// optimizer, widened a little ({0, 0} when no optimizer's seconds are known).
+std::pair<double, double> seconds_range(const PanelResult& p) {
+  double lo = std::numeric_limits<double>::infinity(), hi = 0.0;
+  for (const auto& o : p.optimizers)
+    for (double x : o.stats.seconds)
+      if (std::isfinite(x) && x > 0.0) {
+        lo = std::min(lo, x);
+        hi = std::max(hi, x);
+      }
+  if (!(hi > lo)) return {0.0, 0.0};
+  return {lo / 1.1, hi * 1.1};
+}
+
+// Whether an optimizer's mean cumulative seconds are known (they are for all its points or none).
+bool has_seconds(const OptimizerOutcome& o) {
+  return std::any_of(o.stats.seconds.begin(), o.stats.seconds.end(), [](double x) { return std::isfinite(x); });
+}
+
 // The plot commands for one panel (axes settings included), without terminal and output.
 std::string panel_body(const PanelResult& p, const std::vector<std::string>& all_labels, bool small) {
   std::ostringstream s;
@@ -119,17 +149,7 @@ std::string panel_body(const PanelResult& p, const std::vector<std::string>& all
   s << "set logscale y\n";
   s << "set xrange [0:" << p.spec.iters << "]\n";
   const auto [lo, hi] = y_range(p);
-  if (hi > lo) {
-    s << fmt::format("set yrange [{:.6g}:{:.6g}]\n", lo, hi);
-    std::string tics;
-    for (double t : log_axis_ticks(lo, hi)) {
-      if (!tics.empty()) tics += ", ";
-      tics += fmt::format("{:.6g}", t);
-    }
-    s << "set ytics (" << tics << ")\nset format y '%g'\n";
-  } else {
-    s << "set autoscale y\nset ytics autofreq\n";
-  }
+  s << log_axis("y", lo, hi);
   s << "set xlabel 'iteration'\n";
   s << "set ylabel 'true objective'\n";
   s << "set title " << gp_quote(panel_title(p)) << "\n";
@@ -143,6 +163,44 @@ std::string panel_body(const PanelResult& p, const std::vector<std::string>& all
     parts.push_back(fmt::format("{} using 1:{}:{} with filledcurves lc rgb '{}' notitle", csv, base + 3, base + 4,
                                 style.colour));
     parts.push_back(fmt::format("{} using 1:{} with lines lw {} lc rgb '{}' title {}", csv, base, style.width,
+                                style.colour, gp_quote(p.optimizers[j].label)));
+  }
+  s << "plot ";
+  for (std::size_t i = 0; i < parts.size(); ++i) s << (i ? ", \\\n     " : "") << parts[i];
+  s << "\n";
+  return s.str();
+}
+
+// The objective against the mean cumulative seconds (<panel>_seconds.csv), one line and band per
+// optimizer whose seconds are known. Both axes are logarithmic: a learned optimizer's step costs
+// tens of hand-designed ones, and on a linear axis the cheap optimizers' curves would be squeezed
+// against the left edge. Iteration 0 (at 0 seconds) has no place on a log axis and is left out.
+std::string seconds_body(const PanelResult& p, const std::vector<std::string>& all_labels) {
+  std::ostringstream s;
+  s << "set datafile separator ','\n";
+  s << "unset label\n";
+  s << "set border\nset tics\n";
+  s << "set logscale xy\n";
+  const auto [xlo, xhi] = seconds_range(p);
+  s << log_axis("x", xlo, xhi);
+  const auto [ylo, yhi] = y_range(p);
+  s << log_axis("y", ylo, yhi);
+  s << "set xlabel 'seconds of minibatch gradients and optimizer steps (mean over runs)'\n";
+  s << "set ylabel 'true objective'\n";
+  s << "set title " << gp_quote(panel_title(p) + ": objective vs seconds") << "\n";
+  s << "set style fill transparent solid 0.15 noborder\n";
+  s << "set key outside right top\n";
+  const std::string csv = gp_quote(p.seconds_stem() + ".csv");
+  std::vector<std::string> parts;
+  for (std::size_t j = 0; j < p.optimizers.size(); ++j) {
+    if (!has_seconds(p.optimizers[j])) continue;
+    const int col = 2 + kSecondsCsvColumnsPerOptimizer * static_cast<int>(j);  // seconds column
+    // 0 seconds made undefined explicitly: gnuplot's filled band would otherwise run from it to the axis.
+    const std::string x = fmt::format("(${0} > 0 ? ${0} : NaN)", col);
+    const LineStyle style = style_of(p.optimizers[j].label, all_labels);
+    parts.push_back(fmt::format("{} using {}:{}:{} with filledcurves lc rgb '{}' notitle", csv, x, col + 2, col + 3,
+                                style.colour));
+    parts.push_back(fmt::format("{} using {}:{} with lines lw {} lc rgb '{}' title {}", csv, x, col + 1, style.width,
                                 style.colour, gp_quote(p.optimizers[j].label)));
   }
   s << "plot ";
@@ -193,6 +251,11 @@ std::string two_terminals(const std::string& stem, int width, int height, const 
 
 std::string panel_plot_script(const PanelResult& panel, const std::vector<std::string>& all_labels) {
   return two_terminals(panel.file_stem(), 900, 560, panel_body(panel, all_labels, false));
+}
+
+std::string panel_seconds_plot_script(const PanelResult& panel, const std::vector<std::string>& all_labels) {
+  if (std::none_of(panel.optimizers.begin(), panel.optimizers.end(), has_seconds)) return "";
+  return two_terminals(panel.seconds_stem(), 900, 560, seconds_body(panel, all_labels));
 }
 
 std::string combined_plot_script(const std::vector<PanelResult>& panels, const std::string& tuning,
@@ -252,6 +315,10 @@ PlotOutcome write_plots(const std::string& out_dir, const std::vector<PanelResul
     if (p.missing) continue;
     write_text_file((fs::path(out_dir) / "plots" / (p.file_stem() + ".gp")).string(), panel_plot_script(p, labels));
     stems.push_back(p.file_stem());
+    const std::string seconds = panel_seconds_plot_script(p, labels);
+    if (seconds.empty()) continue;  // no optimizer's seconds are known (an old run store): nothing to draw
+    write_text_file((fs::path(out_dir) / "plots" / (p.seconds_stem() + ".gp")).string(), seconds);
+    stems.push_back(p.seconds_stem());
   }
   for (const std::string tuning : {"mnist", "per-task"}) {
     const std::string stem = tuning == "mnist" ? "combined" : "combined_per-task";

@@ -26,17 +26,26 @@ std::string hyper_text(const nlohmann::json& hyper) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-std::string speedup_text(const OptimizerOutcome& o) {
+std::string speedup_text(const OptimizerOutcome& o, const Speedup& speedup) {
   if (!o.has_reference) return "n/a";
-  if (o.speedup.value) return format_number(*o.speedup.value, 3) + "x";
-  if (o.speedup.lower_bound) return fmt::format("> {:.2f}x", *o.speedup.lower_bound);
+  if (speedup.value) return format_number(*speedup.value, 3) + "x";
+  if (speedup.lower_bound) return fmt::format("> {:.2f}x", *speedup.lower_bound);
   return "—";
 }
 
+std::string seconds_speedup_text(const OptimizerOutcome& o) {
+  return o.seconds_note.empty() ? speedup_text(o, o.speedup_seconds) : "unknown";
+}
+
+// Mean milliseconds per iteration: seconds_mean over the panel's iterations.
+std::string ms_per_iteration_text(const OptimizerOutcome& o, int iters) {
+  return std::isfinite(o.seconds_mean) ? format_number(1000.0 * o.seconds_mean / iters, 3) : "—";
+}
+
 void panel_table(std::ostringstream& s, const PanelResult& p) {
-  s << "| rank | optimizer | final objective (mean ± std) | median | meta-loss (mean) | diverged | speed-up over Adam | "
-       "test accuracy | early peak |\n";
-  s << "|---:|---|---|---:|---:|---:|---:|---:|---:|\n";
+  s << "| rank | optimizer | final objective (mean ± std) | median | meta-loss (mean) | diverged | speed-up over Adam "
+       "(iterations) | speed-up over Adam (seconds) | ms per iteration | test accuracy | early peak |\n";
+  s << "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   std::vector<const OptimizerOutcome*> order;
   for (const auto& o : p.optimizers) order.push_back(&o);
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->rank < b->rank; });
@@ -48,11 +57,19 @@ void panel_table(std::ostringstream& s, const PanelResult& p) {
         acc += a;
         ++n;
       }
-    s << fmt::format("| {} | {} | {} ± {} | {} | {} | {}/{} | {} | {} | {} |\n", o->rank, o->label,
+    s << fmt::format("| {} | {} | {} ± {} | {} | {} | {}/{} | {} | {} | {} | {} | {} |\n", o->rank, o->label,
                      format_number(o->final_objective.mean), format_number(o->final_objective.std),
                      format_number(o->final_objective_median), format_number(o->meta_loss.mean, 5), o->diverged_runs,
-                     o->runs.size(), speedup_text(*o), n ? fmt::format("{:.1f}%", 100.0 * acc / n) : "—",
+                     o->runs.size(), speedup_text(*o, o->speedup), seconds_speedup_text(*o),
+                     ms_per_iteration_text(*o, p.spec.iters), n ? fmt::format("{:.1f}%", 100.0 * acc / n) : "—",
                      o->early_peak.count ? fmt::format("{:.2f}×", o->early_peak.mean) : "—");
+  }
+  std::vector<std::string> unknown;
+  for (const auto* o : order)
+    if (!o->seconds_note.empty()) unknown.push_back(o->label + ": " + o->seconds_note);
+  if (!unknown.empty()) {
+    s << "\nSpeed-ups in seconds that are unknown:\n";
+    for (const auto& u : unknown) s << "- " << u << "\n";
   }
   std::vector<std::string> divergences;
   for (const auto& o : p.optimizers)
@@ -80,6 +97,11 @@ void panels_section(std::ostringstream& s, const std::vector<PanelResult>& panel
     const std::string fig = "plots/" + p.file_stem() + ".png";
     if (std::find(info.plots.figures.begin(), info.plots.figures.end(), fig) != info.plots.figures.end())
       s << "![" << p.file_stem() << "](" << fig << ")\n\n";
+    const std::string seconds_fig = "plots/" + p.seconds_stem() + ".png";
+    if (std::find(info.plots.figures.begin(), info.plots.figures.end(), seconds_fig) != info.plots.figures.end())
+      s << "The same against the seconds of minibatch gradients and optimizer steps (mean over runs, log scale; "
+           "data: [" << p.seconds_stem() << ".csv](" << p.seconds_stem() << ".csv)):\n\n![" << p.seconds_stem()
+        << "](" << seconds_fig << ")\n\n";
     panel_table(s, p);
     s << "\n";
   }
@@ -129,6 +151,13 @@ std::string render_report(const std::vector<PanelResult>& panels, const ReportIn
   s << "- Speed-up over Adam: (iterations tuned Adam's mean curve needs to reach this optimizer's final mean "
        "objective, interpolated between evaluations) / (iterations this optimizer ran). \"> x\" means Adam never "
        "reached it, so the speed-up exceeds Adam's iterations / this optimizer's iterations.\n";
+  s << "- Speed-up over Adam (seconds): the seconds tuned Adam's mean curve needs to first reach the same target (its "
+       "fractional iteration converted with Adam's mean cumulative seconds) / this optimizer's mean total seconds over "
+       "its runs that did not diverge; \"> x\" is Adam's mean total seconds / this optimizer's. The seconds count "
+       "the minibatch gradients and optimizer steps, not the evaluations of the true objective, and ms per iteration "
+       "is that mean total over the iterations. They are wall-clock measurements: they vary with the machine, its "
+       "load and the --jobs count (runs share the cores), and runs reused from runs/ keep the seconds of the process "
+       "that ran them.\n";
   s << "- Early peak: the highest evaluated true objective in iterations 0-20 over the initial one, mean over "
        "runs (1.00× = no early blow-up).\n\n";
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <sstream>
 
 #include "l2o/core/atomic_file.hpp"
@@ -14,6 +16,9 @@ namespace l2o {
 
 namespace {
 nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json value_or_null(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
 
 std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{:.10g}", v) : ""; }
 }  // namespace
@@ -25,12 +30,16 @@ std::vector<std::string> panel_csv_header(const PanelResult& panel) {
   return h;
 }
 
-void write_panel_csv(const std::string& path, const PanelResult& panel) {
+namespace {
+// A CSV with one row per iteration of the union of the optimizers' evaluated ones (identical for
+// all unless runs diverged): the iteration, then per optimizer `fields(stats, k)` (",a,b,...") at
+// its index k there, or `absent` where it was not evaluated.
+void write_iteration_csv(const std::string& path, const PanelResult& panel, const std::vector<std::string>& header,
+                         const std::function<std::string(const CurveStats&, std::size_t)>& fields,
+                         const std::string& absent) {
   std::ostringstream out;
-  const auto header = panel_csv_header(panel);
   for (std::size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
   out << "\n";
-  // The union of the optimizers' evaluated iterations (identical for all unless runs diverged).
   std::vector<int> iters;
   for (const auto& o : panel.optimizers) iters.insert(iters.end(), o.stats.iters.begin(), o.stats.iters.end());
   std::sort(iters.begin(), iters.end());
@@ -39,18 +48,43 @@ void write_panel_csv(const std::string& path, const PanelResult& panel) {
     out << it;
     for (const auto& o : panel.optimizers) {
       const auto pos = std::lower_bound(o.stats.iters.begin(), o.stats.iters.end(), it);
-      if (pos == o.stats.iters.end() || *pos != it) {
-        out << ",,,,,,0";
-        continue;
-      }
-      const auto k = static_cast<std::size_t>(pos - o.stats.iters.begin());
-      out << "," << csv_number(o.stats.mean[k]) << "," << csv_number(o.stats.std[k]) << ","
-          << csv_number(o.stats.median[k]) << "," << csv_number(o.stats.q25[k]) << "," << csv_number(o.stats.q75[k])
-          << "," << o.stats.runs[k];
+      if (pos == o.stats.iters.end() || *pos != it)
+        out << absent;
+      else
+        out << fields(o.stats, static_cast<std::size_t>(pos - o.stats.iters.begin()));
     }
     out << "\n";
   }
   write_text_file(path, out.str());
+}
+}  // namespace
+
+void write_panel_csv(const std::string& path, const PanelResult& panel) {
+  write_iteration_csv(
+      path, panel, panel_csv_header(panel),
+      [](const CurveStats& s, std::size_t k) {
+        return fmt::format(",{},{},{},{},{},{}", csv_number(s.mean[k]), csv_number(s.std[k]), csv_number(s.median[k]),
+                           csv_number(s.q25[k]), csv_number(s.q75[k]), s.runs[k]);
+      },
+      ",,,,,,0");
+}
+
+std::vector<std::string> panel_seconds_csv_header(const PanelResult& panel) {
+  std::vector<std::string> h{"iter"};
+  for (const auto& o : panel.optimizers)
+    for (const char* col : {"seconds", "mean", "q25", "q75"}) h.push_back(o.label + "_" + col);
+  return h;
+}
+
+void write_panel_seconds_csv(const std::string& path, const PanelResult& panel) {
+  write_iteration_csv(
+      path, panel, panel_seconds_csv_header(panel),
+      [](const CurveStats& s, std::size_t k) {
+        const double seconds = k < s.seconds.size() ? s.seconds[k] : std::nan("");
+        return fmt::format(",{},{},{},{}", csv_number(seconds), csv_number(s.mean[k]), csv_number(s.q25[k]),
+                           csv_number(s.q75[k]));
+      },
+      ",,,,");
 }
 
 nlohmann::json panel_summary_json(const PanelResult& panel) {
@@ -69,7 +103,10 @@ nlohmann::json panel_summary_json(const PanelResult& panel) {
                      {"meta_loss_mean", finite_or_null(o.meta_loss.mean)},
                      {"diverged_runs", o.diverged_runs},
                      {"rank", o.rank},
-                     {"speedup_over_adam", o.speedup.value ? nlohmann::json(*o.speedup.value) : nlohmann::json(nullptr)},
+                     {"speedup_over_adam", value_or_null(o.speedup.value)},
+                     // measured: differ between runs of the same command
+                     {"speedup_over_adam_seconds", value_or_null(o.speedup_seconds.value)},
+                     {"seconds_per_iteration", finite_or_null(o.seconds_mean / panel.spec.iters)},
                      // extra fields
                      {"optimizer", o.kind},
                      {"hyper", o.hyper},
@@ -81,6 +118,8 @@ nlohmann::json panel_summary_json(const PanelResult& panel) {
                      {"test_accuracy_mean", finite_or_null(mean_std(acc).mean)},
                      {"divergences", divergences}};
     if (o.speedup.lower_bound) e["speedup_over_adam_more_than"] = *o.speedup.lower_bound;
+    if (o.speedup_seconds.lower_bound) e["speedup_over_adam_seconds_more_than"] = *o.speedup_seconds.lower_bound;
+    if (!o.seconds_note.empty()) e["seconds_note"] = o.seconds_note;
     if (!o.has_reference) e["speedup_note"] = "the reference optimizer (adam) is not in this panel";
     opts.push_back(std::move(e));
   }
@@ -116,6 +155,19 @@ nlohmann::json summary_json(const std::vector<PanelResult>& panels, const nlohma
       done.push_back(panel_summary_json(p));
   }
   return {{"panels", done}, {"missing", missing}, {"settings", settings}, {"timing", timing}};
+}
+
+nlohmann::json without_measurements(const nlohmann::json& summary) {
+  if (summary.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& v : summary) out.push_back(without_measurements(v));
+    return out;
+  }
+  if (!summary.is_object()) return summary;
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [k, v] : summary.items())
+    if (k != "timing" && k.find("seconds") == std::string::npos) out[k] = without_measurements(v);
+  return out;
 }
 
 void write_text_file(const std::string& path, const std::string& text) { write_file_atomically(path, text, "--out"); }

@@ -20,7 +20,8 @@ namespace l2o {
 
 namespace {
 // Bumped whenever the stored fields or what a run computes change meaning, so old files are
-// ignored rather than misread.
+// ignored rather than misread. Not for a new optional field: "seconds" came later, and files
+// without it still describe their runs exactly (their seconds are then unknown).
 constexpr const char* kFormat = "l2o-run 1";
 
 nlohmann::json number_json(double v) {
@@ -115,12 +116,18 @@ StoredRun run_or_reuse(const MlpTask& task, const OptimizerSpec& spec, const nlo
 nlohmann::json stored_run_json(const StoredRun& run) {
   nlohmann::json objective = nlohmann::json::array();
   for (double v : run.curve.objective) objective.push_back(number_json(v));
-  return {{"iters", run.curve.iters},
-          {"objective", objective},
-          {"diverged", run.curve.diverged},
-          {"diverged_iter", run.curve.diverged_iter},
-          {"divergence", run.curve.divergence},
-          {"test_accuracy", number_json(run.test_accuracy)}};
+  nlohmann::json j{{"iters", run.curve.iters},
+                   {"objective", objective},
+                   {"diverged", run.curve.diverged},
+                   {"diverged_iter", run.curve.diverged_iter},
+                   {"divergence", run.curve.divergence},
+                   {"test_accuracy", number_json(run.test_accuracy)}};
+  if (run.curve.has_seconds()) {
+    nlohmann::json seconds = nlohmann::json::array();
+    for (double v : run.curve.seconds) seconds.push_back(number_json(v));
+    j["seconds"] = seconds;
+  }
+  return j;
 }
 
 StoredRun stored_run_from_json(const nlohmann::json& j, const std::string& source) {
@@ -129,6 +136,12 @@ StoredRun stored_run_from_json(const nlohmann::json& j, const std::string& sourc
   for (const auto& v : j.at("objective")) run.curve.objective.push_back(number_from(v, source));
   if (run.curve.iters.size() != run.curve.objective.size())
     throw Error(fmt::format("{}: iters and objective differ in length", source));
+  // Absent in runs kept before l2o recorded seconds: they stay unknown rather than made up.
+  if (j.contains("seconds")) {
+    for (const auto& v : j.at("seconds")) run.curve.seconds.push_back(number_from(v, source));
+    if (run.curve.seconds.size() != run.curve.iters.size())
+      throw Error(fmt::format("{}: iters and seconds differ in length", source));
+  }
   run.curve.diverged = j.at("diverged").get<bool>();
   run.curve.diverged_iter = json_integer<int>(j.at("diverged_iter"), "diverged_iter");
   run.curve.divergence = j.at("divergence").get<std::string>();
@@ -139,6 +152,7 @@ std::string encode_stored_run(const StoredRun& run) {
   ByteWriter w;
   w.put_vector(run.curve.iters);
   w.put_vector(run.curve.objective);
+  w.put_vector(run.curve.seconds);
   w.put_bool(run.curve.diverged);
   w.put<std::int32_t>(run.curve.diverged_iter);
   w.put_string(run.curve.divergence);
@@ -151,6 +165,7 @@ StoredRun decode_stored_run(const std::string& bytes) {
   StoredRun run;
   run.curve.iters = r.get_vector<int>();
   run.curve.objective = r.get_vector<double>();
+  run.curve.seconds = r.get_vector<double>();
   run.curve.diverged = r.get_bool();
   run.curve.diverged_iter = r.get<std::int32_t>();
   run.curve.divergence = r.get_string();

@@ -97,7 +97,10 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--first-seed", flags->settings.first_seed,
                   "First evaluation seed (seeds first-seed, first-seed+1, ...; tuning uses 0..4)")
       ->capture_default_str();
-  cmd->add_option("--out", flags->out, "Results directory")->required();
+  cmd->add_option("--out", flags->out,
+                  "Results directory: CSVs, summary.json (ranks; speed-ups over Adam in iterations and in seconds), "
+                  "plots (objective vs iteration and vs seconds), report.md, runs/ (finished runs, for resuming)")
+      ->required();
   cmd->add_option("--optimizers", flags->optimizers,
                   "Optimizers (comma-separated): sgd, momentum, cg, lbfgs, adagrad, adam, rmsprop, psd, l2l (the "
                   "shipped policies unless --policy names another file), and learned ones named by --policy")
@@ -120,7 +123,10 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   add_precision_flag(cmd, flags->precision);
   cmd->add_option("--jobs", flags->settings.jobs,
-                  "Runs in parallel (when fewer runs remain, the spare cores go inside the PSD runs)")->capture_default_str()->check(CLI::Range(1, 1024));
+                  "Runs in parallel (when fewer runs remain, the spare cores go inside the PSD runs). The seconds "
+                  "the bench measures (gradients and steps, not objective evaluations) depend on it and on the machine")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   add_data_flags(cmd, flags->data);
   cmd->add_option("--projection-seed", flags->settings.projection_seed, "Seed of the random projections")
       ->capture_default_str();
