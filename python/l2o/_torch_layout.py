@@ -11,7 +11,7 @@ Every parameter tensor is one coordinate group, flattened in torch's own (C, row
   param group's "output_layer" (True/False) overrides both for its tensors.
 The layer number counts the weight tensors so far. The learned optimizers choose their network
 per group from (kind, output layer) and act coordinatewise within a group, so the order inside a
-group does not change any step (tests/test_layout.py checks this for PSD).
+group does not change any step (python/tests/test_api.py, test_psd_steps_do_not_depend_on_the_order_inside_a_group).
 """
 from . import _native
 

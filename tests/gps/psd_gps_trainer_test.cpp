@@ -505,7 +505,7 @@ TEST(PsdGpsTrainer, MirrorDescentSamplesPiAndKeepsLoweringItsMetaLoss) {
 namespace l2o::gps {
 namespace {
 
-// Issue 16 item 4: a policy reading the moment features as well as LM17's. The config must name
+// A policy reading the moment features as well as LM17's. The config must name
 // the LSTM's inputs (an error naming arch.inputs otherwise); the trainer then records 7-row
 // observations, standardises all 7 inputs, regresses and runs GPS iterations like the LM17 policy.
 TEST(PsdGpsTrainer, MomentFeaturePolicyMetaTrains) {

@@ -1,4 +1,4 @@
-// The optional moment features of PSD (issue 16 item 4; FeatureConfig::momentum_decays): against
+// The optional moment features of PSD (FeatureConfig::momentum_decays): against
 // a direct computation from the whole gradient history (explicit weighted sums, no recursion),
 // invariant to the scale of the gradient, resumable, stored in the policy file, and checked
 // against the LSTM's inputs wherever a policy is made or loaded. LM17's features are unchanged

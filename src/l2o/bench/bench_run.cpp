@@ -44,7 +44,7 @@ std::string learned_kind_of(const std::string& label) {
 std::pair<std::string, std::string> parse_policy_arg(const std::string& arg) {
   const auto eq = arg.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size())
-    throw Error(fmt::format("--policy: expected NAME=FILE (e.g. psd=policies/psd.json), got '{}'", arg));
+    throw Error(fmt::format("--policy: expected NAME=FILE (e.g. psd=policies/psd-mnist.json), got '{}'", arg));
   std::string name = arg.substr(0, eq), file = arg.substr(eq + 1);
   if (learned_kind_of(name).empty())
     throw Error(fmt::format("--policy: '{}' does not name a learned optimizer (NAME must be psd or l2l, optionally "

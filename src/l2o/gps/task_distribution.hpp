@@ -1,5 +1,5 @@
 #pragma once
-// The meta-training distribution of PSD (issue 16 item 3; docs/meta-training.md, "A meta-training
+// The meta-training distribution of PSD (docs/meta-training.md, "A meta-training
 // distribution"). Instead of one task, GPS draws each trajectory's task from a family: the
 // command's task (member 0, whose layout defines the guiding policies' coordinate-group slots)
 // plus `tasks` members drawn once from the meta-training seed, each the same data set projected

@@ -1,5 +1,5 @@
 #pragma once
-// Batch-aware step factor of a PSD policy [ours; issue 16; docs/psd.md, "Batch-aware steps"].
+// Batch-aware step factor of a PSD policy [ours; docs/psd.md, "Batch-aware steps"].
 //
 // A policy meta-trained at minibatch 64 takes steps of the size that suits that gradient noise. At
 // smaller minibatches the noise is larger and the best step smaller, but the LSTM does not learn

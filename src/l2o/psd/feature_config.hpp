@@ -28,7 +28,7 @@ struct FeatureConfig {
   int s3_count() const { return s3_upper + 1; }
   int state_count() const { return s1_count() + s2_count() + s3_count(); }
 
-  // Optional observation features beyond LM17 [ours; issue 16 item 4; docs/psd.md, "Moment
+  // Optional observation features beyond LM17 [ours; docs/psd.md, "Moment
   // features"]: gradient moments at a few time scales, as in small_fc_lopt (Metz et al. 2022).
   // For each decay b in momentum_decays, M_b = m_b / (sqrt(v) + moment_epsilon), where m_b is the
   // bias-corrected running mean of g with decay b and v that of g^2 with decay rms_decay; then

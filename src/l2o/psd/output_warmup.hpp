@@ -1,5 +1,5 @@
 #pragma once
-// Output-layer warm-up at small minibatches [ours; issue 16; docs/psd.md, "Output-layer warm-up"].
+// Output-layer warm-up at small minibatches [ours; docs/psd.md, "Output-layer warm-up"].
 //
 // At minibatch 10 on many-class tasks (48-48-100: Fig. 3 CIFAR-100 and its validation twin, noisy
 // MNIST-pairs) the learned policy's first steps are several times Adam's and the objective rises

@@ -51,7 +51,7 @@ std::vector<PolicyNet> policy_networks(PolicySharing s);
 //             trained on map every hidden layer onto the hidden-layer networks.
 PolicyNet policy_network_for(const CoordinateGroup& group, std::size_t group_count, PolicySharing s);
 
-// Width-aware steps (issue 16): a factor on the policy's step for each coordinate group, computed
+// Width-aware steps [ours; docs/psd.md]: a factor on the policy's step for each coordinate group, computed
 // from the layout, so that a policy meta-trained on one net width takes comparable steps on wider
 // or deeper nets.
 //   none:   factor 1 (LM17; the default of a policy file without the field)

@@ -4,7 +4,7 @@
 // PsdPolicy::network_for) on the group's inputs x n feature matrix as one batch, and writes the
 // predicted steps into delta. Deterministic (the policy's mean action).
 //
-//   auto opt = l2o::make_psd("policies/psd.json");
+//   auto opt = l2o::make_psd("policies/psd-mnist-multi-60min.json");  // the default policy
 //   opt->init(layout);
 //   opt->step({x, loss, grad}, delta);  x += delta;
 //
