@@ -42,7 +42,7 @@ printf "\xa1${idx_labels}" >"$c/idx-labels"
 # the target writes with the checkpoints; the unit tests load the shipped one.
 c="$corpus/json"
 { printf '\x01'; cat "$root/policies/l2l-mnist.json"; } >"$c/l2l-policy"
-{ printf '\x02'; cat "$root/policies/psd-mnist.config.json"; } >"$c/psd-config"
+{ printf '\x02'; cat "$root/policies/psd-mnist.gps.config.json"; } >"$c/psd-config"
 { printf '\x05'; cat "$root/configs/tuned.json"; } >"$c/tuned"
 L2O_FUZZ_WRITE_SEEDS="$c" "$asan_build/fuzz_json"
 

@@ -7,7 +7,7 @@ training label: ten for MNIST, a hundred for MNIST-pairs (scripts/make_mnist_pai
 version is the many-class, high-loss task ("noisy pairs"). The best achievable cross-entropy rises
 from near 0 to about 1.7 nats at NOISE 0.5, the level at which the 48-48-10 net ends on CIFAR-10:
 a validation and meta-training task for the hard, high-loss regime of the test data sets that keeps
-every test data set unseen (docs/meta-training.md, "High-loss tasks"). The draws come from numpy's
+every test data set unseen (docs/history/meta-training.md, "High-loss tasks"). The draws come from numpy's
 PCG64([SEED, split]), so the files are the same on every machine for a seed.
 
 usage: scripts/make_mnist_noisy.py MNIST_DIR OUT_DIR [NOISE] [SEED]      (NOISE 0.5, SEED 0 by default)

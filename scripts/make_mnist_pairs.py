@@ -4,7 +4,7 @@
 Example i of a split is MNIST image i beside MNIST image p(i) of the same split (28 x 56 pixels),
 labelled 10 * digit(i) + digit(p(i)): the 100 classes of CIFAR-100 without any CIFAR-100 image, a
 validation task for PSD on many-class output layers that keeps every test data set unseen
-(docs/meta-training.md, "Many-class output layers"). p is a random permutation of the split drawn
+(docs/history/meta-training.md, "Many-class output layers"). p is a random permutation of the split drawn
 from SEED (numpy's PCG64), so the files are the same on every machine for a seed.
 
 usage: scripts/make_mnist_pairs.py MNIST_DIR OUT_DIR [SEED]

@@ -18,10 +18,8 @@ for name, file in (("psd", "psd-mnist-multi-60min.json"), ("l2l", "l2l-mnist.jso
     assert l2o.policy_path(name) == os.path.join(pkg, "policies", file), l2o.policy_path(name)
     l2o.make_optimizer(name)
 assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist.json"))  # the paper-protocol PSD, for --policy
-assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi.json"))  # the family PSD before ES
-assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-es-batch.json"))  # the default before the pairs ES
-assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-es-pairs.json"))  # the default before the noisy-label ES
-assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-es-noisy.json"))  # the default before the noisy-pairs ES
-assert os.path.exists(os.path.join(pkg, "policies", "psd-mnist-multi-es-noisy-pairs.json"))  # the default before the 60-minute recipe
+# Exactly the shipped policies and their MANIFEST (policies/MANIFEST.json), nothing superseded.
+assert sorted(os.listdir(os.path.join(pkg, "policies"))) == [
+    "MANIFEST.json", "l2l-mnist.json", "psd-mnist-multi-60min.json", "psd-mnist.json"], os.listdir(os.path.join(pkg, "policies"))
 print("installed l2o imports from", pkg, "with its own tuned values and policies")
 PY

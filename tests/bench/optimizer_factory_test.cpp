@@ -73,7 +73,7 @@ TEST(MakeOptimizer, LearnedOptimizersNeedAReadablePolicyFile) {
   EXPECT_TRUE(contains(msg, "is a directory")) << msg;
 }
 
-// The default `psd` is the 60-minute family policy (docs/meta-training.md, "The shipped policies");
+// The default `psd` is the family policy of its 60-minute recipe (docs/meta-training.md, "The shipped policies");
 // the paper-protocol policy runs with --policy policies/psd-mnist.json.
 TEST(MakeOptimizer, ShippedPoliciesAreTheFamilyPsdAndTheMnistL2l) {
   EXPECT_EQ(shipped_policy_file("psd"), "psd-mnist-multi-60min.json");

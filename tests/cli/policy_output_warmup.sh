@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# `l2o policy output-warmup`: a copy of the shipped PSD policy with its output layer warmed up keeps
+# `l2o policy output-warmup`: a copy of a PSD policy made by the test with its output layer warmed up keeps
 # its weights, takes the same steps at and above its minibatch size and smaller first steps below
 # it; bad input gives one clear error line. Usage: policy_output_warmup.sh PATH_TO_L2O
 source "$(dirname "$0")/lib/common.sh"
-SRC="$(dirname "$0")/../../policies/psd-mnist-multi-es.json"
 make_tiny_idx
+SRC="$TMP/fresh.json"
+make_fresh_psd "$SRC"
 
 "$L2O" policy output-warmup --policy "$SRC" --out "$TMP/w.json" --iterations 4 --below-batch 8 >/dev/null ||
   fail "iterations 4 failed"

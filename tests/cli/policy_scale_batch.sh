@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# `l2o policy scale-batch`: a copy of the shipped PSD policy with batch-aware steps keeps its
+# `l2o policy scale-batch`: a copy of a PSD policy made by the test with batch-aware steps keeps its
 # weights, takes the same steps at and above the reference minibatch and smaller ones below it;
 # bad input gives one clear error line. Usage: policy_scale_batch.sh PATH_TO_L2O
 source "$(dirname "$0")/lib/common.sh"
-SRC="$(dirname "$0")/../../policies/psd-mnist-multi-es.json"
 make_tiny_idx
+SRC="$TMP/fresh.json"
+make_fresh_psd "$SRC"
 
 "$L2O" policy scale-batch --policy "$SRC" --out "$TMP/b.json" --power 0.2 --reference-batch 8 >/dev/null ||
   fail "power 0.2 failed"

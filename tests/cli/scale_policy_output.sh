@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `l2o policy scale-output`: the copy loads (valid checksum), its first step is FACTOR times the
 # original's; with --networks only the named networks' steps are; it works on a policy whose JSON
-# numbers nlohmann prints with 17 digits (the default policy: a checksum recomputed from Python's
-# shortest form failed there); bad input is refused. Usage: scale_policy_output.sh PATH_TO_L2O
+# numbers nlohmann prints with 17 digits (every policy l2o writes: a checksum recomputed from
+# Python's shortest form once failed there) and on a copy scaled twice; bad input is refused.
+# Usage: scale_policy_output.sh PATH_TO_L2O
 source "$(dirname "$0")/lib/common.sh"
-ROOT="$(dirname "$0")/../.."
-SRC="$ROOT/policies/psd-mnist-multi-es.json"
 make_tiny_idx
+SRC="$TMP/fresh.json"
+make_fresh_psd "$SRC"
 
 scale() { "$L2O" policy scale-output "$@" >/dev/null || fail "scale-output $* failed"; }
 scale --policy "$SRC" --out "$TMP/half.json" --factor 0.5
@@ -40,8 +41,8 @@ for name in ts:
     assert changed == (name.startswith("output_") and "readout" in name), name
 assert "scale-output" in out["provenance"]["extra"]["output_scaling_applied"]["command"]
 PY
-# The default policy (17-digit numbers in its provenance) and a second scaling of a copy both load.
-scale --policy "$ROOT/policies/psd-mnist-multi-es-pairs.json" --out "$TMP/esp.json" --factor 0.8
+# A copy of a copy (17-digit numbers in both provenances) loads and runs.
+scale --policy "$TMP/half.json" --out "$TMP/esp.json" --factor 0.8
 scale --policy "$TMP/esp.json" --out "$TMP/esp2.json" --factor 1.25 --networks hidden_weight
 run "$TMP/esp2.json" "$TMP/e.csv"
 

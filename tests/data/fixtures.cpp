@@ -157,4 +157,9 @@ void write_image_folder(const std::string& root, const std::vector<std::string>&
   }
 }
 
+const std::vector<std::string>& fer_emotions() {
+  static const std::vector<std::string> names{"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"};
+  return names;
+}
+
 }  // namespace l2o::test

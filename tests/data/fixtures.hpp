@@ -54,4 +54,7 @@ std::vector<std::uint8_t> pattern_pixels(int h, int w, int c, int seed);
 void write_image_folder(const std::string& root, const std::vector<std::string>& classes,
                         const std::vector<int>& per_class, int h, int w, int c);
 
+// FER2013's seven class folders (the TFD substitute).
+const std::vector<std::string>& fer_emotions();
+
 }  // namespace l2o::test

@@ -160,7 +160,7 @@ TEST(PsdGpsRegression, FitsAKnownStepRule) {
 // The shipped config still reads as before the field tables: the values it names, defaults for
 // the rest, and the same JSON back.
 TEST(PsdGpsConfig, ShippedConfigLoadsUnchanged) {
-  std::ifstream in(std::string(L2O_SOURCE_DIR) + "/policies/psd-mnist.config.json");
+  std::ifstream in(std::string(L2O_SOURCE_DIR) + "/policies/psd-mnist.gps.config.json");
   const PsdMetaTrainConfig c = PsdMetaTrainConfig::from_json(nlohmann::json::parse(in));
   EXPECT_EQ(c.gps.sampling.coordinates_per_group, 16);
   EXPECT_EQ(c.gps.dynamics_prior.max_points, 4000);

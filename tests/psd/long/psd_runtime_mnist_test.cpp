@@ -1,5 +1,5 @@
 // The float32 and bf16x3 runtimes on a whole run: the shipped paper-protocol policy's 400-step
-// MNIST trace against float64 (the short, synthetic checks are tests/psd/test_psd_runtime.cpp).
+// MNIST trace against float64 (the short, synthetic checks are tests/psd/psd_runtime_test.cpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# scripts/validate_psd.py's task list and argument checks, without running a task (--list): the
+# scripts/research/validate_psd.py's task list and argument checks, without running a task (--list): the
 # four MNIST tasks always; --pairs/--noisy/--noisy-pairs add two tasks each; --narrow the five
 # narrow MNIST nets plus, with --pairs or --noisy-pairs, that data set on 16-16-100; --long the
 # 800-iteration task; --only filters;
 # a missing data folder, a bad NAME=POLICY or an unknown --baselines entry is refused by name.
 # Usage: validate_psd_tasks.sh PATH_TO_L2O
-source "$(dirname "$0")/lib/common.sh"
-SCRIPT="$(dirname "$0")/../../scripts/validate_psd.py"
-POLICY="$(dirname "$0")/../../policies/psd-mnist.json"
+source "$(dirname "$0")/../../../tests/cli/lib/common.sh"
+SCRIPT="$(dirname "$0")/../validate_psd.py"
+POLICY="$(dirname "$0")/../../../policies/psd-mnist.json"
 for d in pairs noisypairs; do
   mkdir -p "$TMP/$d"
   for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do

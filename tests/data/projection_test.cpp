@@ -138,3 +138,20 @@ TEST(Projection, EmptyTestSplitStaysEmpty) {
   EXPECT_EQ(p.test.count(), 0);
   EXPECT_EQ(p.test.x.rows(), 4);
 }
+
+TEST(RawPixels, ArePixelsOver255NeitherProjectedNorStandardised) {
+  const Dataset d = random_dataset(20, 7);
+  const ProjectedDataset p = raw_pixel_dataset(d);
+  ASSERT_EQ(p.width, d.train.dim());
+  ASSERT_EQ(p.train.x.rows(), d.train.dim());
+  ASSERT_EQ(p.train.count(), d.train.count);
+  ASSERT_EQ(p.test.count(), d.test.count);
+  for (Index i = 0; i < d.train.count; ++i)
+    for (Index k = 0; k < d.train.dim(); ++k)
+      EXPECT_EQ(p.train.x(k, i), d.train.pixels[static_cast<std::size_t>(i * d.train.dim() + k)] / 255.0);
+  EXPECT_EQ(p.test.x(3, 2), d.test.pixels[static_cast<std::size_t>(2 * d.test.dim() + 3)] / 255.0);
+  EXPECT_EQ(p.train.labels, d.train.labels);
+  EXPECT_EQ(p.num_classes, d.num_classes);
+  EXPECT_GE(p.train.x.minCoeff(), 0.0);
+  EXPECT_LE(p.train.x.maxCoeff(), 1.0);
+}

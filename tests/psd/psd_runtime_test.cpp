@@ -1,6 +1,6 @@
 // The runtime options of the PSD optimizer: the float32 path against float64, threads inside a
 // step (bit-identical for any count), state round trips in float32. The accuracy target on a whole
-// MNIST run is tests/psd/long/test_psd_runtime_mnist.cpp.
+// MNIST run is tests/psd/long/psd_runtime_mnist_test.cpp.
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validation of PSD policies on meta-training validation seeds (never the evaluation seeds 1000+).
 
-usage: scripts/validate_psd.py NAME=POLICY ... [--l2o build/l2o] [--out DIR] [--jobs 2] [--only TEXT]
+usage: scripts/research/validate_psd.py NAME=POLICY ... [--l2o build/l2o] [--out DIR] [--jobs 2] [--only TEXT]
                               [--pairs DIR] [--noisy DIR] [--noisy-pairs DIR] [--narrow]
                               [--long] [--baselines adam,adagrad] [--list]
 
@@ -12,7 +12,7 @@ runs. Prints each optimizer's mean meta-loss (sum of f over iterations 1..400) p
 criterion: the mean over the four tasks of its meta-loss over the best tuned baseline's there.
 Runs are kept in DIR (one CSV per run) and reused. --only keeps the tasks whose name contains TEXT.
 --pairs DIR adds the two many-class tasks: MNIST-pairs (scripts/make_mnist_pairs.py DIR) on the
-48-48-100 net at minibatch 64 and 10, seeds 900-904 (docs/meta-training.md, "Many-class output
+48-48-100 net at minibatch 64 and 10, seeds 900-904 (docs/history/meta-training.md, "Many-class output
 layers"); the criterion is then over all the tasks run. --noisy DIR adds MNIST-noisy
 (scripts/make_mnist_noisy.py DIR) on the 48-48-10 net at minibatch 64 and 10 ("High-loss tasks"),
 --noisy-pairs DIR noisy MNIST-pairs (make_mnist_noisy.py on MNIST-pairs) on the 48-48-100 net at
@@ -21,7 +21,7 @@ minibatch 64 and 10 (many classes and a high loss, as CIFAR-100), and
 seeds 900-904 each; with --pairs or --noisy-pairs, --narrow also adds that data set on the 16-16-100 net at
 minibatch 64 (the `narrow` experiment's CIFAR-100 panel, made from MNIST).
 --long adds MNIST 100-200-10 at minibatch 64 over 800 iterations, seeds 900-904 (the horizon of the
-paper's Fig. 5, twice the meta-training horizon; docs/meta-training.md, "One recipe within 60 minutes").
+paper's Fig. 5, twice the meta-training horizon; docs/history/meta-training.md, "One recipe within 60 minutes").
 --baselines names the tuned hand-designed optimizers run beside the policies (default adam,adagrad; the
 criterion is over the best of them on each task). --list prints the tasks (name, data, net, batch, seeds)
 and runs nothing.

@@ -3,7 +3,7 @@
 the panel's iterations (the bench then reports only a lower bound): runs Adam longer with
 `l2o train` on the same task and seeds and finds where its mean curve reaches PSD's final mean.
 
-usage: scripts/adam_speedup.py SUMMARY.json [--policy psd] [--factor 4] [--l2o build/l2o] [--out DIR]
+usage: scripts/research/adam_speedup.py SUMMARY.json [--policy psd] [--factor 4] [--l2o build/l2o] [--out DIR]
 
 speed-up = (first iteration at which Adam's mean objective, over the panel's seeds, is at or below
 PSD's final mean objective; linear interpolation between evaluations) / the panel's iterations.

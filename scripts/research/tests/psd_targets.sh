@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# scripts/psd_targets.py on a hand-made bench summary with known answers: ranks, paired seeds,
+# scripts/research/psd_targets.py on a hand-made bench summary with known answers: ranks, paired seeds,
 # the median speed-up (a lower bound counted at its bound), divergences, and a clear error for a
 # policy the summary lacks. Usage: psd_targets.sh PATH_TO_L2O (unused but for the shared setup)
-source "$(dirname "$0")/lib/common.sh"
-SCRIPT="$(dirname "$0")/../../scripts/psd_targets.py"
+source "$(dirname "$0")/../../../tests/cli/lib/common.sh"
+SCRIPT="$(dirname "$0")/../psd_targets.py"
 cat >"$TMP/summary.json" <<'JSON'
 {"panels": [
  {"experiment": "fig1", "dataset": "tfd", "arch": "48-48-7", "batch": 64, "iters": 400, "optimizers": [

