@@ -20,10 +20,11 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICIES = os.path.join(ROOT, "policies")
 MANIFEST = os.path.join(POLICIES, "MANIFEST.json")
-DEFAULTS = {"psd": "psd-mnist-multi-60min.json", "l2l": "l2l-mnist.json"}  # src/l2o/bench/optimizer_factory.cpp
+DEFAULTS = {"psd": "psd-mnist-multi-60min.json", "psd-small": "psd-small.json", "l2l": "l2l-mnist.json"}  # src/l2o/bench/optimizer_factory.cpp
 ROLES = {
     "psd-mnist-multi-60min.json": "the default psd (l2o train --optimizer psd, l2o bench, l2o.torch.PSD)",
     "psd-mnist.json": "the paper-protocol PSD (LM17 features, one task, GPS alone): --policy policies/psd-mnist.json",
+    "psd-small.json": "the default psd-small (l2o train --optimizer psd-small, l2o.torch.PSDSmall): a small per-coordinate MLP, docs/psd-small.md",
     "l2l-mnist.json": "the default l2l, L2LBGDBGD (Andrychowicz et al. 2016), the learned baseline",
     "psd-small.json": "psd-small, a small per-coordinate rule (docs/psd-small.md)",
 }

@@ -29,6 +29,7 @@ from ._native import (
     load_dataset,
     load_projected,
     make_task,
+    write_psd_small_policy,
 )
 from ._paths import policy_path, tuned_path
 
@@ -36,7 +37,7 @@ __all__ = [
     "CoordinateGroup", "Dataset", "DivergenceError", "Error", "MinibatchSampler", "MlpTask", "Optimizer",
     "ParamLayout", "ProjectedDataset", "RunResult", "bench", "bench_panel", "default_hyper",
     "hand_designed_names", "learned_optimizer_names", "load_dataset", "load_projected", "make_optimizer",
-    "make_task", "policy_path", "train", "tuned_hyper", "tuned_path",
+    "make_task", "policy_path", "train", "tuned_hyper", "tuned_path", "write_psd_small_policy",
 ]
 
 

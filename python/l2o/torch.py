@@ -1,4 +1,4 @@
-"""torch.optim optimizers on l2o's C++ optimizers: PSD, L2L and the seven hand-designed ones.
+"""torch.optim optimizers on l2o's C++ optimizers: PSD, PSDSmall, L2L and the seven hand-designed ones.
 
     import l2o.torch
     opt = l2o.torch.PSD(model)                  # or model.parameters(); policy=None: the shipped one
@@ -8,7 +8,7 @@
         loss.backward()
         opt.step(loss=loss)                     # PSD reads the loss (or give step(closure))
 
-Each optimizer steps all its parameters as one flat float64 vector: the parameters are flattened
+Each optimizer but PSDSmall (l2o._psd_small) steps all its parameters as one flat float64 vector: the parameters are flattened
 into the C++ optimizer's own buffer (no further copy), the C++ step runs, and the new values are
 written back in each parameter's dtype (float32 or float64). Coordinate groups: l2o._torch_layout.
 Hand-designed optimizers default to the tuned values of configs/tuned.json (`tuned=False`: the C++
@@ -24,8 +24,9 @@ from . import _native
 from ._native import DivergenceError, Error
 from ._paths import policy_path, tuned_path
 from ._torch_layout import build_layout, last_module_params, param_names
+from ._psd_small import PSDSmall  # noqa: F401  (psd-small steps torch's memory in place)
 
-__all__ = ["PSD", "L2L", "SGD", "Momentum", "CG", "LBFGS", "AdaGrad", "Adam", "RMSprop", "L2OOptimizer"]
+__all__ = ["PSD", "PSDSmall", "L2L", "SGD", "Momentum", "CG", "LBFGS", "AdaGrad", "Adam", "RMSprop", "L2OOptimizer"]
 
 _STATE_KEY = "l2o"  # where state_dict() keeps the C++ optimizer's state, beside torch's entries
 

@@ -8,4 +8,5 @@ void bind_layout(pybind11::module_& m);     // bind_layout.cpp: CoordinateGroup,
 void bind_optimizer(pybind11::module_& m);  // bind_optimizer.cpp: Optimizer, factory, tuned values
 void bind_task(pybind11::module_& m);       // bind_task.cpp: data sets, projection, MlpTask, train
 void bind_bench(pybind11::module_& m);      // bind_bench.cpp: one benchmark panel, l2o bench
+void bind_psd_small(pybind11::module_& m);  // bind_psd_small.cpp: psd-small's step on torch's memory
 }  // namespace l2o::python

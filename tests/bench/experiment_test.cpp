@@ -102,6 +102,12 @@ TEST(BenchEntries, LearnedNamesUseTheirPolicyOrTheShippedOne) {
   EXPECT_EQ(entries[2].spec.name, "psd");
   EXPECT_EQ(entries[2].spec.policy_file, "other.json");
   EXPECT_THROW(bench_entries({"sgd"}, {{"psd", "a.json"}, {"psd", "b.json"}}, nullptr), Error);
+  // The longest learned name a label starts with: "psd-small-2" is a psd-small label, not a psd one.
+  entries = bench_entries({}, {{"psd-small", "s.json"}, {"psd-small-2", "t.json"}}, nullptr);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].spec.name, "psd-small");
+  EXPECT_EQ(entries[1].label, "psd-small-2");
+  EXPECT_EQ(entries[1].spec.name, "psd-small");
 }
 
 TEST(RunPanel, SummaryHasTheRequiredFieldsRanksAndDivergenceCounts) {

@@ -16,7 +16,7 @@ using namespace l2o;
 namespace {
 // The message of the l2o::Error that f throws ("" if it throws none).
 template <class F>
-std::string error_of(F&& f) {
+std::string factory_error_of(F&& f) {
   try {
     f();
   } catch (const Error& e) {
@@ -48,28 +48,28 @@ TEST(MakeOptimizer, BuildsEveryHandDesignedOptimizerWithTheGivenValues) {
 }
 
 TEST(MakeOptimizer, RejectsUnknownNamesAndInvalidHyperParameters) {
-  std::string msg = error_of([] { make_optimizer({"sgdd", {}, ""}); });
+  std::string msg = factory_error_of([] { make_optimizer({"sgdd", {}, ""}); });
   EXPECT_TRUE(contains(msg, "unknown optimizer 'sgdd'")) << msg;
   EXPECT_TRUE(contains(msg, "adam")) << "lists the known names: " << msg;
   EXPECT_TRUE(contains(msg, "psd")) << msg;
 
-  msg = error_of([] { make_optimizer({"sgd", {{"lr", -1.0}}, ""}); });
+  msg = factory_error_of([] { make_optimizer({"sgd", {{"lr", -1.0}}, ""}); });
   EXPECT_TRUE(contains(msg, "lr")) << msg;
-  msg = error_of([] { make_optimizer({"adam", {{"beta1", 1.5}}, ""}); });
+  msg = factory_error_of([] { make_optimizer({"adam", {{"beta1", 1.5}}, ""}); });
   EXPECT_TRUE(contains(msg, "beta1")) << msg;
-  msg = error_of([] { make_optimizer({"sgd", {{"learning_rate", 0.1}}, ""}); });
+  msg = factory_error_of([] { make_optimizer({"sgd", {{"learning_rate", 0.1}}, ""}); });
   EXPECT_TRUE(contains(msg, "learning_rate")) << msg;
-  msg = error_of([] { make_optimizer({"sgd", {{"lr", "fast"}}, ""}); });
+  msg = factory_error_of([] { make_optimizer({"sgd", {{"lr", "fast"}}, ""}); });
   EXPECT_TRUE(contains(msg, "lr")) << msg;
   for (const std::string& m : {msg}) EXPECT_EQ(m.find('\n'), std::string::npos) << "one line: " << m;
 }
 
 TEST(MakeOptimizer, LearnedOptimizersNeedAReadablePolicyFile) {
-  std::string msg = error_of([] { make_optimizer({"l2l", {}, "/nonexistent/policy.json"}); });
+  std::string msg = factory_error_of([] { make_optimizer({"l2l", {}, "/nonexistent/policy.json"}); });
   EXPECT_TRUE(contains(msg, "/nonexistent/policy.json")) << msg;
   EXPECT_TRUE(contains(msg, "does not exist")) << msg;
   const std::string dir = std::filesystem::path(L2O_BINARY_DIR).string();
-  msg = error_of([&] { make_optimizer({"psd", {}, dir}); });
+  msg = factory_error_of([&] { make_optimizer({"psd", {}, dir}); });
   EXPECT_TRUE(contains(msg, "is a directory")) << msg;
 }
 
@@ -85,7 +85,8 @@ TEST(MakeOptimizer, NamesAreClassified) {
   EXPECT_TRUE(is_hand_designed_optimizer("rmsprop"));
   EXPECT_FALSE(is_hand_designed_optimizer("psd"));
   EXPECT_TRUE(is_learned_optimizer("l2l"));
-  EXPECT_EQ(known_optimizer_names().size(), hand_designed_names().size() + 2);
+  EXPECT_TRUE(is_learned_optimizer("psd-small"));
+  EXPECT_EQ(known_optimizer_names().size(), hand_designed_names().size() + 3);  // psd, psd-small, l2l
   EXPECT_THROW(default_hyper("psd"), Error);
 }
 
@@ -97,24 +98,24 @@ TEST(TunedTable, LoadsTheChosenValues) {
   EXPECT_FALSE(t.has("cg"));
   EXPECT_DOUBLE_EQ(t.hyper("sgd")["lr"].get<double>(), 0.316);
   EXPECT_DOUBLE_EQ(tuned_hyper("adam", path)["beta1"].get<double>(), 0.9);
-  const std::string msg = error_of([&] { t.hyper("cg"); });
+  const std::string msg = factory_error_of([&] { t.hyper("cg"); });
   EXPECT_TRUE(contains(msg, "no entry for optimizer 'cg'")) << msg;
   EXPECT_TRUE(contains(msg, path)) << msg;
-  EXPECT_TRUE(contains(error_of([&] { tuned_hyper("psd", path); }), "only the hand-designed"));
+  EXPECT_TRUE(contains(factory_error_of([&] { tuned_hyper("psd", path); }), "only the hand-designed"));
 }
 
 TEST(TunedTable, RejectsMissingMalformedAndForeignFiles) {
-  std::string msg = error_of([] { TunedTable::load("/nonexistent/tuned.json"); });
+  std::string msg = factory_error_of([] { TunedTable::load("/nonexistent/tuned.json"); });
   EXPECT_TRUE(contains(msg, "'/nonexistent/tuned.json' does not exist")) << msg;
   EXPECT_TRUE(contains(msg, "l2o tune")) << msg;
   const std::string bad = temp_file("tuned_bad.json", "{not json");
-  msg = error_of([&] { TunedTable::load(bad); });
+  msg = factory_error_of([&] { TunedTable::load(bad); });
   EXPECT_TRUE(contains(msg, "not valid JSON")) << msg;
   EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   const std::string foreign = temp_file("tuned_foreign.json", R"({"sgd": {"lr": 0.1}})");
-  EXPECT_TRUE(contains(error_of([&] { TunedTable::load(foreign); }), "no \"optimizers\" object"));
+  EXPECT_TRUE(contains(factory_error_of([&] { TunedTable::load(foreign); }), "no \"optimizers\" object"));
   const std::string nohyper = temp_file("tuned_nohyper.json", R"({"optimizers": {"sgd": {"lr": 0.1}}})");
-  EXPECT_TRUE(contains(error_of([&] { TunedTable::load(nohyper); }), "optimizer 'sgd' has no \"hyper\""));
+  EXPECT_TRUE(contains(factory_error_of([&] { TunedTable::load(nohyper); }), "optimizer 'sgd' has no \"hyper\""));
 }
 
 TEST(ResolveTunedPath, FlagThenEnvironmentThenLocalThenFallback) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The shipped policies against policies/MANIFEST.json: the MANIFEST is what scripts/policy_manifest.py
 # makes from the files (sha256, the recorded commands, the commit), policies/ holds exactly the
-# files it lists plus their recipes and configs, and the tool's default `psd` and `l2l` (no
+# files it lists plus their recipes and configs, and the tool's default `psd`, `psd-small` and `l2l` (no
 # --policy) are the MANIFEST's defaults: the same steps as with --policy naming that file.
 # Usage: shipped_policies.sh PATH_TO_L2O
 source "$(dirname "$0")/lib/common.sh"
@@ -24,7 +24,7 @@ assert not extra, extra
 PY
 
 make_tiny_idx
-for name in psd l2l; do
+for name in psd psd-small l2l; do
   file=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['defaults'][sys.argv[2]])" \
     "$ROOT/policies/MANIFEST.json" $name) || fail "no default $name in the MANIFEST"
   for how in default named; do

@@ -29,15 +29,17 @@ std::vector<std::string> default_bench_optimizers() {
 }
 
 namespace {
-// The learned kind a policy label names: the label itself or its prefix before '-', '_' or ':'.
+// The learned kind a policy label names: the label itself or its prefix before '-', '_' or ':',
+// the longest such kind ("psd-small-2" is a psd-small label, "psd-2" a psd one).
 std::string learned_kind_of(const std::string& label) {
+  std::string best;
   for (const auto& kind : learned_optimizer_names()) {
     if (label == kind) return kind;
     if (label.size() > kind.size() && label.compare(0, kind.size(), kind) == 0 &&
-        (label[kind.size()] == '-' || label[kind.size()] == '_' || label[kind.size()] == ':'))
-      return kind;
+        (label[kind.size()] == '-' || label[kind.size()] == '_' || label[kind.size()] == ':') && kind.size() > best.size())
+      best = kind;
   }
-  return "";
+  return best;
 }
 }  // namespace
 
@@ -47,7 +49,7 @@ std::pair<std::string, std::string> parse_policy_arg(const std::string& arg) {
     throw Error(fmt::format("--policy: expected NAME=FILE (e.g. psd=policies/psd-mnist.json), got '{}'", arg));
   std::string name = arg.substr(0, eq), file = arg.substr(eq + 1);
   if (learned_kind_of(name).empty())
-    throw Error(fmt::format("--policy: '{}' does not name a learned optimizer (NAME must be psd or l2l, optionally "
+    throw Error(fmt::format("--policy: '{}' does not name a learned optimizer (NAME must be psd, psd-small or l2l, optionally "
                             "followed by -LABEL)",
                             name));
   return {name, file};

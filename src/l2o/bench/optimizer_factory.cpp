@@ -13,6 +13,7 @@
 #include "l2o/l2l/l2l_optimizer.hpp"
 #include "l2o/optim/registry.hpp"
 #include "l2o/psd/psd_optimizer.hpp"
+#include "l2o/psd_small/psd_small_optimizer.hpp"
 
 namespace l2o {
 
@@ -40,6 +41,8 @@ OptimizerPtr make_learned_optimizer(const OptimizerSpec& spec) {
                                                           spec.name)
                                             : "");
   if (spec.name == "psd") return make_psd(path, PsdRuntimeOptions{spec.precision, spec.threads});
+  // psd-small runs float32 always (its fused step, docs/psd-small.md); --precision is PSD's and L2L's.
+  if (spec.name == "psd-small") return make_psd_small(path, PsdSmallRuntimeOptions{spec.threads});
   return make_l2l(path, spec.precision);
 }
 // ---------------------------------------------------------------------------------------------
@@ -47,15 +50,14 @@ OptimizerPtr make_learned_optimizer(const OptimizerSpec& spec) {
 }  // namespace
 
 std::string shipped_policy_file(const std::string& name) {
-  // PSD's default is the policy of scripts/meta_train_60min.sh (55 minutes on the 2-core machine):
-  // π pre-trained over a family of MNIST nets with moment features and width- and batch-aware steps,
-  // fine-tuned by ES on its own meta-loss, its output layer's read-outs again with many-class and
-  // noisy members, and its output layer warmed up at small minibatches. It was chosen on validation
-  // seeds over the chain of ES runs that was the default before it (psd-mnist-multi-es-noisy-pairs.json,
-  // about 3.5 hours) and the chain's earlier links, the family policy psd-mnist-multi.json and the
-  // paper-protocol psd-mnist.json (docs/meta-training.md, "The shipped policies"); the others run
-  // with --policy.
+  // PSD's default is the policy of policies/psd-mnist-multi-60min.recipe.sh (55 minutes on the
+  // 2-core machine): π pre-trained over a family of MNIST nets with moment features and width- and
+  // batch-aware steps, fine-tuned by ES on its own meta-loss, its output layer's read-outs again
+  // with many-class and noisy members, and its output layer warmed up at small minibatches
+  // (docs/meta-training.md, "The shipped policies"). The paper-protocol policy psd-mnist.json runs
+  // with --policy; policies/MANIFEST.json lists the shipped files.
   if (name == "psd") return "psd-mnist-multi-60min.json";
+  if (name == "psd-small") return "psd-small.json";  // docs/psd-small.md, "Meta-training"
   return fmt::format("{}-mnist.json", name);
 }
 
@@ -69,7 +71,7 @@ std::string shipped_policy_path(const std::string& name) {
 }
 
 const std::vector<std::string>& learned_optimizer_names() {
-  static const std::vector<std::string> names{"psd", "l2l"};
+  static const std::vector<std::string> names{"psd", "psd-small", "l2l"};
   return names;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // One place that turns an optimizer's name and hyper-parameters into an Optimizer, for `l2o train`,
 // `l2o tune` and `l2o bench`: the seven hand-designed optimizers through the optim registry, the
-// learned ones ("psd", "l2l") from a policy file. Also the tuned defaults of the hand-designed
+// learned ones ("psd", "psd-small", "l2l") from a policy file. Also the tuned defaults of the hand-designed
 // optimizers, read from configs/tuned.json (written by `l2o tune`).
 #include <string>
 #include <vector>
@@ -28,7 +28,7 @@ struct OptimizerSpec {
 OptimizerPtr make_optimizer(const OptimizerSpec& spec);
 
 // The file name of a learned optimizer's default policy: psd-mnist-multi-60min.json for "psd",
-// <name>-mnist.json otherwise (l2l-mnist.json).
+// psd-small.json for "psd-small", <name>-mnist.json otherwise (l2l-mnist.json).
 std::string shipped_policy_file(const std::string& name);
 // The project's shipped policy of a learned optimizer: policies/<shipped_policy_file> in the
 // current directory, else in the source tree l2o was built from.

@@ -107,7 +107,7 @@ void add_bench_command(CLI::App& app) {
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--policy", flags->policies,
-                  "A learned optimizer NAME=FILE (NAME: psd or l2l, optionally -LABEL); repeatable; added to the "
+                  "A learned optimizer NAME=FILE (NAME: psd, psd-small or l2l, optionally -LABEL); repeatable; added to the "
                   "optimizers");
   cmd->add_option("--datasets", flags->datasets, "Only these data sets (comma-separated): tfd, cifar10, cifar100, ...")
       ->delimiter(',');

@@ -64,27 +64,6 @@ std::string format_duration(double seconds) {
   return fmt::format("{}s", s);
 }
 
-// The commit the sources were checked out at, read from the repository's .git (no subprocess);
-// "unknown" outside a git checkout.
-std::string source_revision() {
-  namespace fs = std::filesystem;
-  const fs::path git = fs::path(L2O_SOURCE_DIR) / ".git";
-  auto read_line = [](const fs::path& p) {
-    std::ifstream in(p);
-    std::string line;
-    std::getline(in, line);
-    return line;
-  };
-  std::string head = read_line(git / "HEAD");
-  if (head.rfind("ref: ", 0) != 0) return head.empty() ? "unknown" : head;
-  const std::string ref = head.substr(5);
-  if (std::string id = read_line(git / ref); !id.empty()) return id;
-  std::ifstream packed(git / "packed-refs");
-  for (std::string line; std::getline(packed, line);)
-    if (line.size() > 41 && line.compare(41, std::string::npos, ref) == 0) return line.substr(0, 40);
-  return "unknown";
-}
-
 // ------------------------------------------------------------------------------------------------
 // Method l2l: Andrychowicz et al. 2016, trained by truncated BPTT (src/l2o/l2l).
 

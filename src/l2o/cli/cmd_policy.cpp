@@ -224,5 +224,7 @@ void add_policy_command(CLI::App& app) {
                      "(default: every network's, by output_scale)")
       ->delimiter(',');
   output->callback([oflags, output] { run_scale_output(*oflags, reproducible_command(*output)); });
+
+  add_policy_small_commands(cmd);
 }
 }  // namespace l2o::cli

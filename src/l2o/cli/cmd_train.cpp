@@ -102,7 +102,7 @@ void run_train(const TrainFlags& f) {
                             "all there is)",
                             ospec.name));
   if (!ospec.policy_file.empty() && !is_learned_optimizer(ospec.name))
-    throw Error(fmt::format("--policy: only the learned optimizers (psd, l2l) read a policy file, not '{}'",
+    throw Error(fmt::format("--policy: only the learned optimizers (psd, psd-small, l2l) read a policy file, not '{}'",
                             ospec.name));
   if (tuned) ospec.hyper = tuned_hyper(ospec.name, f.tuned);
   OptimizerPtr opt = make_optimizer(ospec);
@@ -153,7 +153,7 @@ void add_train_command(CLI::App& app) {
   add_data_flags(cmd, flags->data);
   cmd->add_option("--optimizer", flags->optimizer, "sgd, momentum, cg, lbfgs, adagrad, adam, rmsprop, psd, l2l")
       ->capture_default_str();
-  cmd->add_option("--policy", flags->policy, "Policy file of a learned optimizer (psd, l2l)");
+  cmd->add_option("--policy", flags->policy, "Policy file of a learned optimizer (psd, psd-small, l2l)");
   cmd->add_option("--tuned", flags->tuned, "Tuned hyper-parameters file (default configs/tuned.json)");
   cmd->add_option("--lr", flags->lr, "Step size")->check(positive_number);
   cmd->add_option("--momentum", flags->momentum, "Momentum coefficient")->check(unit_interval);

@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "l2o/core/error.hpp"
 
@@ -93,6 +95,11 @@ void add_task_flags(CLI::App* cmd, TaskFlags& flags) {
       ->capture_default_str();
   cmd->add_option("--projection-seed", flags.spec.projection_seed, "Seed of the random projection")
       ->capture_default_str();
+  cmd->add_option("--inputs", flags.spec.inputs,
+                  "projected (the paper's: a random projection to the input width, standardised) or raw (pixels "
+                  "in [0, 1], unprojected; the input width must be the images' dimension, e.g. --arch 784-100-10)")
+      ->check(CLI::IsMember({"projected", "raw"}))
+      ->capture_default_str();
 }
 void add_precision_flag(CLI::App* cmd, std::string& precision) {
   cmd->add_option("--precision", precision,
@@ -102,4 +109,23 @@ void add_precision_flag(CLI::App* cmd, std::string& precision) {
       ->capture_default_str()
       ->check(CLI::IsMember({"float32", "float64", "bf16x3"}));
 }
+std::string source_revision() {
+  namespace fs = std::filesystem;
+  const fs::path git = fs::path(L2O_SOURCE_DIR) / ".git";
+  auto read_line = [](const fs::path& p) {
+    std::ifstream in(p);
+    std::string line;
+    std::getline(in, line);
+    return line;
+  };
+  std::string head = read_line(git / "HEAD");
+  if (head.rfind("ref: ", 0) != 0) return head.empty() ? "unknown" : head;
+  const std::string ref = head.substr(5);
+  if (std::string id = read_line(git / ref); !id.empty()) return id;
+  std::ifstream packed(git / "packed-refs");
+  for (std::string line; std::getline(packed, line);)
+    if (line.size() > 41 && line.compare(41, std::string::npos, ref) == 0) return line.substr(0, 40);
+  return "unknown";
+}
+
 }  // namespace l2o::cli

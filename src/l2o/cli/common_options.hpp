@@ -28,6 +28,10 @@ void add_task_flags(CLI::App* cmd, TaskFlags& flags);
 // how to reproduce them.
 std::string reproducible_command(const CLI::App& cmd);
 
+// The commit the sources were checked out at, read from the repository's .git (no subprocess);
+// "unknown" outside a git checkout. Policies record it in their provenance.
+std::string source_revision();
+
 // --precision float32|float64|bf16x3: the arithmetic of the learned optimizers' LSTM step (float32 by
 // default; docs/psd.md, "Performance").
 void add_precision_flag(CLI::App* cmd, std::string& precision);

@@ -17,6 +17,7 @@
 #include "l2o/l2l/meta_trainer.hpp"
 #include "l2o/nn/checkpoint_file.hpp"
 #include "l2o/nn/policy_file.hpp"
+#include "l2o/psd_small/small_policy.hpp"
 
 namespace l2o::cli {
 
@@ -49,21 +50,10 @@ es::EsConfig resolve_es_config(const EsFlags& f) {
   return c;
 }
 
-}  // namespace
-
-void run_es(const MetaTrainShared& s, const EsFlags& f) {
-#ifdef _OPENMP
-  if (f.workers > 0) omp_set_num_threads(f.workers);
-#endif
-  const es::EsConfig config = resolve_es_config(f);
-  if (!f.write_config.empty()) {
-    if (dist::is_root()) write_json_atomically(f.write_config, config.to_json());
-    if (!s.quiet) fmt::print("wrote {}\n", f.write_config);
-    return;
-  }
-  if (f.init_policy.empty()) throw Error("--init-policy: the PSD policy file to fine-tune is required");
-  if (!std::filesystem::exists(f.init_policy)) throw Error(fmt::format("--init-policy {}: no such file", f.init_policy));
-  PsdPolicy initial = PsdPolicy::load(f.init_policy);
+// The fine-tuning of one policy type (PsdPolicy or PsdSmallPolicy, es/es_policy.hpp).
+template <class Policy>
+void run_es_of(const MetaTrainShared& s, const EsFlags& f, const es::EsConfig& config, const Policy& initial) {
+  const char* method = es::EsPolicy<Policy>::method;
   if (s.out.empty()) throw Error("--out: the policy file to write is required");
   const std::string checkpoint_path = s.checkpoint.empty() ? s.out + ".checkpoint.json" : s.checkpoint;
   check_output_file(s.out, "--out", kMinFreeOutputBytes);
@@ -75,26 +65,30 @@ void run_es(const MetaTrainShared& s, const EsFlags& f) {
   std::vector<es::FamilyMember> family;
   tasks.push_back(make_task(s.spec, s.data));
   std::vector<std::pair<std::string, int>> labels{{fmt::format("{}/{}", s.spec.arch, s.batch), s.batch}};
+  std::vector<int> horizons{0};
   for (const auto& text : config.members) {
     const es::EsMember m = es::parse_member(text, "members");
     TaskSpec spec = s.spec;
     spec.arch = m.arch;
+    spec.inputs = m.inputs;
+    if (!m.activation.empty()) spec.activation = m.activation;
     if (!m.dataset.empty()) spec.dataset = m.dataset;
     tasks.push_back(make_task(spec, s.data));
     labels.emplace_back(m.text(), m.batch);
+    horizons.push_back(m.horizon);
   }
   for (std::size_t i = 0; i < tasks.size(); ++i)
-    family.push_back({&tasks[i], labels[i].second, labels[i].first});
+    family.push_back({&tasks[i], labels[i].second, labels[i].first, horizons[i]});
 
-  es::EsTrainer trainer(family, initial, config, s.horizon, s.seed);
+  es::BasicEsTrainer<Policy> trainer(family, initial, config, s.horizon, s.seed);
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   if (!s.quiet) {
     std::string list;
     for (const auto& m : family) list += (list.empty() ? "" : ", ") + m.label;
-    fmt::print("meta-train psd-es (antithetic ES on the meta-loss) from {}: {} {} (family: {}), horizon {}, "
+    fmt::print("meta-train psd-es (antithetic ES on the meta-loss) of the {} policy {}: {} {} (family: {}), horizon {}, "
                "updates {}, pairs {}, sigma {}, lr {}, params {} ({} moved), seed {}; checkpoint {}\n",
-               f.init_policy, s.spec.dataset, s.spec.arch, list, s.horizon, config.iterations, config.pairs,
+               method, f.init_policy, s.spec.dataset, s.spec.arch, list, s.horizon, config.iterations, config.pairs,
                config.sigma, config.learning_rate, es::to_string(config.params), trainer.moved_parameters(), s.seed,
                checkpoint_path);
     std::fflush(stdout);
@@ -136,7 +130,7 @@ void run_es(const MetaTrainShared& s, const EsFlags& f) {
   for (const auto& h : trainer.history()) hist.push_back(h.to_json());
   nlohmann::json fam = nlohmann::json::array();
   for (const auto& m : family) fam.push_back(m.label);
-  prov.extra = {{"method", "ES fine-tuning of a PSD policy (antithetic, on the meta-loss)"},
+  prov.extra = {{"method", fmt::format("ES fine-tuning of a {} policy (antithetic, on the meta-loss)", method)},
                 {"task", to_json(s.spec)},
                 {"horizon", s.horizon},
                 {"family", fam},
@@ -147,8 +141,8 @@ void run_es(const MetaTrainShared& s, const EsFlags& f) {
                 {"best_validation_log_ratio", trainer.best_validation()},
                 {"history", hist}};
   if (!failure.empty()) prov.extra["stopped"] = failure;
-  const PsdPolicy best = trainer.best_policy();
-  if (!best.params().allFinite()) throw Error("psd-es: the best policy is not finite; nothing written");
+  const Policy best = trainer.best_policy();
+  if (!es::EsPolicy<Policy>::parameters(best).allFinite()) throw Error("psd-es: the best policy is not finite; nothing written");
   if (dist::is_root()) best.save(s.out, prov);
   if (!s.quiet)
     fmt::print("wrote {} (update {}, validation mean log ratio {:+.5f} against the initial policy, i.e. x{:.4f} "
@@ -158,6 +152,27 @@ void run_es(const MetaTrainShared& s, const EsFlags& f) {
   if (!failure.empty())
     throw Error(fmt::format("psd-es stopped in update {}: {} (the best policy so far was written)",
                             trainer.iterations_done() + 1, failure));
+}
+
+}  // namespace
+
+void run_es(const MetaTrainShared& s, const EsFlags& f) {
+#ifdef _OPENMP
+  if (f.workers > 0) omp_set_num_threads(f.workers);
+#endif
+  const es::EsConfig config = resolve_es_config(f);
+  if (!f.write_config.empty()) {
+    if (dist::is_root()) write_json_atomically(f.write_config, config.to_json());
+    if (!s.quiet) fmt::print("wrote {}\n", f.write_config);
+    return;
+  }
+  if (f.init_policy.empty()) throw Error("--init-policy: the policy file to fine-tune (psd or psd-small) is required");
+  if (!std::filesystem::exists(f.init_policy)) throw Error(fmt::format("--init-policy {}: no such file", f.init_policy));
+  const PolicyFile file = load_policy_file(f.init_policy);
+  if (file.method == "psd") return run_es_of(s, f, config, PsdPolicy::from_file(file));
+  if (file.method == kPsdSmallMethod) return run_es_of(s, f, config, PsdSmallPolicy::from_policy_file(file));
+  throw Error(fmt::format("--init-policy {}: ES fine-tunes psd and psd-small policies, this is a {} policy", f.init_policy,
+                          file.method));
 }
 
 }  // namespace l2o::cli

@@ -82,4 +82,24 @@ ProjectedDataset project_dataset(const Dataset& data, int width, std::uint64_t p
   return p;
 }
 
+ProjectedDataset raw_pixel_dataset(const Dataset& data) {
+  auto split = [](const ImageSet& images) {
+    ProjectedSplit s;
+    s.x.resize(images.dim(), images.count);
+    for (Index i = 0; i < images.count; ++i)
+      for (Index k = 0; k < images.dim(); ++k)
+        s.x(k, i) = images.pixels[static_cast<std::size_t>(i * images.dim() + k)] / 255.0;
+    s.labels = images.labels;
+    return s;
+  };
+  ProjectedDataset p;
+  p.name = data.name;
+  p.display_name = data.display_name;
+  p.num_classes = data.num_classes;
+  p.width = static_cast<int>(data.train.dim());
+  p.train = split(data.train);
+  p.test = split(data.test);
+  return p;
+}
+
 }  // namespace l2o

@@ -32,4 +32,9 @@ void standardize(Mat& x, const Standardization& s);
 // Projection + standardisation of both splits with the training split's statistics; no cache.
 ProjectedDataset project_dataset(const Dataset& data, int width, std::uint64_t projection_seed);
 
+// The flattened pixels scaled to [0, 1], neither projected nor standardised: the inputs a user's
+// own MLP usually sees (width = the image's dimension, 784 for MNIST). Beyond the paper: learned
+// optimizers meta-trained only on standardised inputs meet raw ones on users' models.
+ProjectedDataset raw_pixel_dataset(const Dataset& data);
+
 }  // namespace l2o

@@ -14,12 +14,18 @@ namespace l2o::es {
 const char* to_string(EsParams p) { return p == EsParams::Readout ? "readout" : "all"; }
 
 std::string EsMember::text() const {
-  return dataset.empty() ? fmt::format("{}/{}", arch, batch) : fmt::format("{}/{}@{}", arch, batch, dataset);
+  std::string t = fmt::format("{}/{}", arch, batch);
+  if (inputs != "projected") t += ":" + inputs;
+  if (!activation.empty()) t += ":" + activation;
+  if (horizon > 0) t += fmt::format(":T{}", horizon);
+  if (!dataset.empty()) t += "@" + dataset;
+  return t;
 }
 
 EsMember parse_member(const std::string& text, const std::string& where) {
   auto fail = [&](const std::string& why) {
-    throw Error(fmt::format("{}: '{}' is not ARCH/BATCH[@DATASET] (e.g. 48-48-10/10): {}", where, text, why));
+    throw Error(fmt::format("{}: '{}' is not ARCH/BATCH[:OPTION...][@DATASET] (e.g. 48-48-10/10, 784-100-10/128:raw:T2000): {}",
+                            where, text, why));
   };
   EsMember m;
   const auto at = text.find('@');
@@ -27,7 +33,29 @@ EsMember parse_member(const std::string& text, const std::string& where) {
     m.dataset = text.substr(at + 1);
     if (m.dataset.empty()) fail("nothing after '@'");
   }
-  const std::string net = text.substr(0, at);
+  std::string net = text.substr(0, at);
+  const auto colon = net.find(':');
+  if (colon != std::string::npos) {
+    std::string rest = net.substr(colon + 1);
+    net = net.substr(0, colon);
+    std::size_t from = 0;
+    while (from <= rest.size()) {
+      const auto next = std::min(rest.find(':', from), rest.size());
+      const std::string opt = rest.substr(from, next - from);
+      from = next + 1;
+      if (opt == "raw" || opt == "projected") {
+        m.inputs = opt;
+      } else if (opt == "relu" || opt == "tanh" || opt == "sigmoid" || opt == "softplus") {
+        m.activation = opt;
+      } else if (opt.size() > 1 && opt[0] == 'T' && opt.size() <= 8 &&
+                 opt.find_first_not_of("0123456789", 1) == std::string::npos) {
+        m.horizon = std::stoi(opt.substr(1));
+        if (m.horizon < 1) fail("the horizon T must be at least 1");
+      } else {
+        fail(fmt::format("unknown option '{}' (raw, projected, an activation, or T<iterations>)", opt));
+      }
+    }
+  }
   const auto slash = net.find('/');
   if (slash == std::string::npos) fail("no '/'");
   m.arch = net.substr(0, slash);
@@ -57,10 +85,13 @@ std::vector<std::string> string_list(const nlohmann::json& j, const std::string&
 }  // namespace
 
 void check_network_names(const std::vector<std::string>& names, const std::string& where) {
-  // Every network a policy can have: the shared one and the per-kind ones (psd/policy.hpp).
+  // Every network a PSD policy can have (the shared one and the per-kind ones, psd/policy.hpp) and
+  // every tensor of a psd-small policy (psd_small/small_policy.hpp); the trainer checks that the
+  // policy at hand has them.
   std::vector<std::string> known;
   for (PolicySharing s : {PolicySharing::Shared, PolicySharing::PerKind})
     for (PolicyNet n : policy_networks(s)) known.emplace_back(to_string(n));
+  for (const char* t : {"w1", "b1", "wc", "w2", "b2", "w3", "b3", "u", "log_lr"}) known.emplace_back(t);
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (std::find(known.begin(), known.end(), names[i]) == known.end())
       throw Error(fmt::format("{}: unknown network '{}' (expected one of: {})", where, names[i], fmt::join(known, ", ")));
@@ -105,7 +136,8 @@ const FieldTable<EsConfig>& es_config_fields() {
             check_network_names(out, where);
             return out;
           },
-          "the networks ES moves (shared, hidden_weight, output_weight, hidden_bias, output_bias); empty: all"),
+          "the networks ES moves (PSD: shared, hidden_weight, output_weight, hidden_bias, output_bias; psd-small: its "
+          "tensors w1, b1, wc, w2, b2, w3, b3, u, log_lr); empty: as `params` says"),
   };
   return t;
 }

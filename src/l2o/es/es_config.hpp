@@ -18,21 +18,30 @@ namespace l2o::es {
 //   readout: each network's read-out weights W_out: 128 numbers per 128-cell network. The LSTM's
 //            features stay those behaviour cloning and GPS found; ES re-weighs them. (Not the
 //            read-out bias: a constant step on every coordinate, whatever its gradient.)
+//            psd-small: the read-out w3 and the step-size head u, log_lr (es_policy.hpp).
 //   all:     every parameter (about 70,000 per network): only for small policies or long runs,
 //            since the variance of the ES gradient grows with the dimension.
 enum class EsParams { Readout, All };
 const char* to_string(EsParams p);
 
 // One member of the fine-tuning family besides the command's task: a net, a minibatch size and,
-// optionally, a data set of its own (a spec as --dataset takes it; empty = the command's).
+// optionally, a data set of its own (a spec as --dataset takes it; empty = the command's), raw
+// inputs instead of projected ones, a hidden activation and a horizon of its own.
 struct EsMember {
   std::string arch;  // "48-48-10"
   int batch = 64;
   std::string dataset;
-  std::string text() const;  // "48-48-10/64", or "48-48-100/10@idx:..." with a data set
+  std::string inputs = "projected";  // or "raw" (TaskSpec::inputs)
+  std::string activation;            // empty: the command's
+  int horizon = 0;                   // 0: the command's
+  // "48-48-10/64", "784-100-10/128:raw:tanh:T2000@fashion-mnist": ARCH/BATCH, then the options
+  // that differ from the command's, then the data set.
+  std::string text() const;
 };
-// "48-48-10/10" or "48-48-100/10@SPEC" -> {arch, batch, dataset}; throws l2o::Error naming `where`
-// when malformed (the data set itself is checked when it is loaded).
+// ARCH/BATCH[:OPTION...][@SPEC] -> EsMember, where each OPTION is "raw" or "projected", an
+// activation (relu, tanh, sigmoid, softplus) or T<iterations>; e.g. "48-48-10/10",
+// "784-100-10/128:raw:T2000@mnist". Throws l2o::Error naming `where` when malformed (the data set
+// itself is checked when it is loaded).
 EsMember parse_member(const std::string& text, const std::string& where);
 
 // Throws l2o::Error naming `where` unless every name is a network name (PolicyNet), none twice.

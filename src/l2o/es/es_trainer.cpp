@@ -11,7 +11,6 @@
 #include "l2o/core/json_integer.hpp"
 #include "l2o/core/rng.hpp"
 #include "l2o/optim/train_loop.hpp"
-#include "l2o/psd/psd_optimizer.hpp"
 
 namespace l2o::es {
 namespace {
@@ -73,46 +72,20 @@ UpdateReport UpdateReport::from_json(const nlohmann::json& j, const std::string&
   return r;
 }
 
-EsTrainer::EsTrainer(std::vector<FamilyMember> family, PsdPolicy initial, EsConfig config, int horizon,
-                     std::uint64_t seed)
+template <class Policy>
+BasicEsTrainer<Policy>::BasicEsTrainer(std::vector<FamilyMember> family, Policy initial, EsConfig config, int horizon,
+                                       std::uint64_t seed)
     : family_(std::move(family)), initial_(std::move(initial)), config_(std::move(config)), horizon_(horizon), seed_(seed) {
   config_.validate("es config");
   if (family_.empty()) throw Error("ES fine-tuning: the task family is empty");
   for (const auto& m : family_)
     if (m.task == nullptr || m.batch < 1) throw Error("ES fine-tuning: a family member has no task or a batch below 1");
   if (horizon_ < 1) throw Error(fmt::format("ES fine-tuning: the horizon must be at least 1, got {}", horizon_));
-  theta0_ = initial_.params();
-  // The moved parameters, network by network, each network's with one scale: the RMS of its moved
-  // parameters (so that sigma = 0.05 perturbs every network by 5 % of its own magnitude).
-  Index at = 0;
+  for (const auto& m : family_)
+    if (m.horizon < 0) throw Error(fmt::format("ES fine-tuning: member {} has a negative horizon", m.label));
+  theta0_ = EsPolicy<Policy>::parameters(initial_);
   std::vector<double> scales;
-  const auto& named = config_.networks;
-  for (const auto& name : named)
-    if (std::none_of(initial_.networks().begin(), initial_.networks().end(),
-                     [&](PolicyNet n) { return name == to_string(n); }))
-      throw Error(fmt::format("ES fine-tuning: networks: the policy has no network '{}'", name));
-  for (PolicyNet n : initial_.networks()) {
-    const Lstm& net = initial_.network(n);
-    const LstmParamLayout layout(net.config());
-    std::vector<Index> moved;
-    if (!named.empty() && std::find(named.begin(), named.end(), to_string(n)) == named.end()) {
-      // Not moved: the network keeps its weights.
-    } else if (config_.params == EsParams::All) {
-      for (Index k = 0; k < net.num_params(); ++k) moved.push_back(at + k);
-    } else {
-      // The read-out weights, not its bias: a bias is a constant step on every coordinate whatever
-      // the gradient (not scale-invariant), and its scale has nothing to do with the weights'.
-      const Index out_w = net.config().output_size * net.config().layers.back();
-      for (Index k = 0; k < out_w; ++k) moved.push_back(at + layout.out_w_offset + k);
-    }
-    double ss = 0.0;
-    for (Index k : moved) ss += theta0_[k] * theta0_[k];
-    double s = moved.empty() ? 1.0 : std::sqrt(ss / static_cast<double>(moved.size()));
-    if (!(s > 0.0)) s = 1.0 / std::sqrt(static_cast<double>(net.config().layers.back()));  // an untrained read-out
-    index_.insert(index_.end(), moved.begin(), moved.end());
-    scales.insert(scales.end(), moved.size(), s);
-    at += net.num_params();
-  }
+  EsPolicy<Policy>::moved(initial_, config_, index_, scales);
   scale_ = Eigen::Map<const Vec>(scales.data(), static_cast<Index>(scales.size()));
   const Index d = moved_parameters();
   u_ = Vec::Zero(d);
@@ -121,21 +94,22 @@ EsTrainer::EsTrainer(std::vector<FamilyMember> family, PsdPolicy initial, EsConf
   best_u_ = Vec::Zero(d);
 }
 
-PsdPolicy EsTrainer::policy_at(const Vec& u) const {
+template <class Policy>
+Policy BasicEsTrainer<Policy>::policy_at(const Vec& u) const {
   if (u.size() != moved_parameters())
     throw Error(fmt::format("ES fine-tuning: expected {} moved parameters, got {}", moved_parameters(), u.size()));
   Vec theta = theta0_;
   for (Index k = 0; k < u.size(); ++k) theta[index_[static_cast<std::size_t>(k)]] += scale_[k] * u[k];
-  PsdPolicy p = initial_;
-  p.set_params(theta);
-  return p;
+  return EsPolicy<Policy>::with_parameters(initial_, theta);
 }
 
-RolloutScore EsTrainer::rollout(const PsdPolicy& policy, std::size_t member, std::uint64_t seed) const {
+template <class Policy>
+RolloutScore BasicEsTrainer<Policy>::rollout(const Policy& policy, std::size_t member, std::uint64_t seed) const {
   const FamilyMember& m = family_.at(member);
-  auto opt = make_psd(std::make_shared<const PsdPolicy>(policy), PsdRuntimeOptions{config_.precision, 1});
+  auto opt = EsPolicy<Policy>::optimizer(policy, config_);
+  const int horizon = m.horizon > 0 ? m.horizon : horizon_;
   RunOptions o;
-  o.iters = horizon_;
+  o.iters = horizon;
   o.batch = m.batch;
   o.seed = seed;
   o.eval_every = config_.eval_every;
@@ -143,23 +117,25 @@ RolloutScore EsTrainer::rollout(const PsdPolicy& policy, std::size_t member, std
   RolloutScore s;
   s.diverged = r.diverged;
   const double f0 = r.trace.empty() ? 1.0 : r.trace.front().objective;
-  s.meta_loss = r.diverged ? config_.divergence_penalty * f0 * horizon_ : r.meta_loss();
+  s.meta_loss = r.diverged ? config_.divergence_penalty * f0 * horizon : r.meta_loss();
   if (!std::isfinite(s.meta_loss) || s.meta_loss <= 0) {  // a non-finite initial objective: score as diverged
     s.diverged = true;
-    s.meta_loss = config_.divergence_penalty * horizon_ * (std::isfinite(f0) && f0 > 0 ? f0 : 1.0);
+    s.meta_loss = config_.divergence_penalty * horizon * (std::isfinite(f0) && f0 > 0 ? f0 : 1.0);
   }
   return s;
 }
 
-std::vector<std::pair<std::size_t, std::uint64_t>> EsTrainer::validation_runs() const {
+template <class Policy>
+std::vector<std::pair<std::size_t, std::uint64_t>> BasicEsTrainer<Policy>::validation_runs() const {
   std::vector<std::pair<std::size_t, std::uint64_t>> runs;
   for (std::size_t m = 0; m < family_.size(); ++m)
     for (int j = 0; j < config_.validation_runs; ++j) runs.emplace_back(m, config_.validation_seed_first + static_cast<std::uint64_t>(j));
   return runs;
 }
 
-std::vector<RolloutScore> EsTrainer::score_all(const std::vector<PsdPolicy>& policies,
-                                               const std::vector<std::pair<std::size_t, std::uint64_t>>& runs) const {
+template <class Policy>
+std::vector<RolloutScore> BasicEsTrainer<Policy>::score_all(const std::vector<Policy>& policies,
+                                                            const std::vector<std::pair<std::size_t, std::uint64_t>>& runs) const {
   // policies.size() == runs.size(), or one policy for every run.
   std::vector<RolloutScore> out(runs.size());
   std::string failure;
@@ -167,7 +143,7 @@ std::vector<RolloutScore> EsTrainer::score_all(const std::vector<PsdPolicy>& pol
 #pragma omp parallel for schedule(dynamic, 1)
   for (long i = 0; i < n; ++i) {
     try {
-      const PsdPolicy& p = policies.size() == 1 ? policies[0] : policies[static_cast<std::size_t>(i)];
+      const Policy& p = policies.size() == 1 ? policies[0] : policies[static_cast<std::size_t>(i)];
       out[static_cast<std::size_t>(i)] = rollout(p, runs[static_cast<std::size_t>(i)].first, runs[static_cast<std::size_t>(i)].second);
     } catch (const std::exception& e) {
 #pragma omp critical(l2o_es_failure)
@@ -178,7 +154,8 @@ std::vector<RolloutScore> EsTrainer::score_all(const std::vector<PsdPolicy>& pol
   return out;
 }
 
-double EsTrainer::validate(const PsdPolicy& policy) const {
+template <class Policy>
+double BasicEsTrainer<Policy>::validate(const Policy& policy) const {
   if (reference_.empty()) throw Error("ES fine-tuning: validate() before initialise()");
   const auto runs = validation_runs();
   const auto scores = score_all({policy}, runs);
@@ -187,7 +164,8 @@ double EsTrainer::validate(const PsdPolicy& policy) const {
   return sum / static_cast<double>(runs.size());
 }
 
-void EsTrainer::initialise() {
+template <class Policy>
+void BasicEsTrainer<Policy>::initialise() {
   const auto runs = validation_runs();
   const auto scores = score_all({initial_}, runs);
   reference_.clear();
@@ -197,7 +175,8 @@ void EsTrainer::initialise() {
   initialised_ = true;
 }
 
-UpdateReport EsTrainer::run_iteration() {
+template <class Policy>
+UpdateReport BasicEsTrainer<Policy>::run_iteration() {
   if (!initialised_) throw Error("ES fine-tuning: run_iteration() before initialise() or restore()");
   if (finished()) throw Error("ES fine-tuning: every update has run");
   const auto start = std::chrono::steady_clock::now();
@@ -207,7 +186,7 @@ UpdateReport EsTrainer::run_iteration() {
   // Directions, members and rollout seeds: from the trainer's seed and the update's number alone.
   Mat eps(d, n);
   std::vector<std::pair<std::size_t, std::uint64_t>> runs;
-  std::vector<PsdPolicy> policies;
+  std::vector<Policy> policies;
   for (int i = 0; i < n; ++i) {
     const std::uint64_t s = pair_seed(seed_, it, i);
     Rng rng(s, "es-direction");
@@ -256,9 +235,14 @@ UpdateReport EsTrainer::run_iteration() {
   return r;
 }
 
-nlohmann::json EsTrainer::checkpoint() const {
+template <class Policy>
+nlohmann::json BasicEsTrainer<Policy>::checkpoint() const {
   nlohmann::json family = nlohmann::json::array();
-  for (const auto& m : family_) family.push_back(nlohmann::json{{"label", m.label}, {"task", m.task->fingerprint()}, {"batch", m.batch}});
+  for (const auto& m : family_) {
+    nlohmann::json e{{"label", m.label}, {"task", m.task->fingerprint()}, {"batch", m.batch}};
+    if (m.horizon > 0) e["horizon"] = m.horizon;  // absent: the trainer's (and in older checkpoints)
+    family.push_back(std::move(e));
+  }
   nlohmann::json history = nlohmann::json::array();
   for (const auto& h : history_) history.push_back(h.to_json());
   return nlohmann::json{{"format", kFormat},
@@ -266,7 +250,8 @@ nlohmann::json EsTrainer::checkpoint() const {
                         {"seed", seed_},
                         {"horizon", horizon_},
                         {"config", config_.to_json()},
-                        {"initial_policy", initial_.fingerprint()},
+                        {"method", EsPolicy<Policy>::method},
+                        {"initial_policy", EsPolicy<Policy>::fingerprint(initial_)},
                         {"family", family},
                         {"initialised", initialised_},
                         {"iteration", iteration_},
@@ -280,7 +265,8 @@ nlohmann::json EsTrainer::checkpoint() const {
                         {"history", history}};
 }
 
-void EsTrainer::restore(const nlohmann::json& j, const std::string& where) {
+template <class Policy>
+void BasicEsTrainer<Policy>::restore(const nlohmann::json& j, const std::string& where) {
   auto fail = [&](const std::string& why) { throw Error(fmt::format("{}: {}", where, why)); };
   if (!j.is_object() || j.value("format", std::string()) != kFormat) fail("not an ES fine-tuning checkpoint");
   try {
@@ -290,7 +276,11 @@ void EsTrainer::restore(const nlohmann::json& j, const std::string& where) {
       fail(fmt::format("the checkpoint is of seed {}, this run's is {}", j.at("seed").dump(), seed_));
     if (json_integer<int>(j.at("horizon"), "horizon") != horizon_)
       fail(fmt::format("the checkpoint's horizon is {}, this run's {}", j.at("horizon").dump(), horizon_));
-    if (j.at("initial_policy") != initial_.fingerprint()) fail("the checkpoint was made from another initial policy");
+    // Checkpoints written before psd-small existed fine-tuned PSD policies.
+    if (j.value("method", std::string("psd")) != EsPolicy<Policy>::method)
+      fail(fmt::format("the checkpoint fine-tunes a {} policy, this run a {} policy", j.value("method", std::string("psd")),
+                       EsPolicy<Policy>::method));
+    if (j.at("initial_policy") != EsPolicy<Policy>::fingerprint(initial_)) fail("the checkpoint was made from another initial policy");
     // Every setting but the number of updates must agree (a run may be extended).
     nlohmann::json theirs = j.at("config"), ours = config_.to_json();
     if (theirs.is_object()) theirs.erase("iterations");
@@ -301,7 +291,8 @@ void EsTrainer::restore(const nlohmann::json& j, const std::string& where) {
     const auto& fam = j.at("family");
     if (!fam.is_array() || fam.size() != family_.size()) fail("the checkpoint's task family differs from this run's");
     for (std::size_t i = 0; i < family_.size(); ++i)
-      if (fam[i].at("task") != family_[i].task->fingerprint() || fam[i].at("batch") != family_[i].batch)
+      if (fam[i].at("task") != family_[i].task->fingerprint() || fam[i].at("batch") != family_[i].batch ||
+          fam[i].value("horizon", 0) != family_[i].horizon)
         fail(fmt::format("family member {} ({}) differs from the checkpoint's", i, family_[i].label));
     const Index d = moved_parameters();
     const int it = json_integer<int>(j.at("iteration"), "iteration");
@@ -332,5 +323,8 @@ void EsTrainer::restore(const nlohmann::json& j, const std::string& where) {
     throw in_context(e, where);
   }
 }
+
+template class BasicEsTrainer<PsdPolicy>;
+template class BasicEsTrainer<PsdSmallPolicy>;
 
 }  // namespace l2o::es

@@ -1,7 +1,9 @@
 #pragma once
-// Fine-tuning a PSD policy on its own meta-loss by antithetic evolution strategies (Salimans et
-// al. 2017, as learned optimizers since Metz et al. 2019 are trained): beyond the paper; docs/
-// meta-training.md, "Fine-tuning π on its own meta-loss: ES".
+// Fine-tuning a learned optimizer's policy on its own meta-loss by antithetic evolution strategies
+// (Salimans et al. 2017, as learned optimizers since Metz et al. 2019 are trained): beyond the
+// paper; docs/meta-training.md, "Fine-tuning π on its own meta-loss: ES". One trainer for every
+// policy type ES can move (es_policy.hpp says, per type, which parameters move, at what scale, and
+// which optimizer a policy makes): PSD's (EsTrainer) and psd-small's (EsSmallTrainer).
 //
 // Why: GPS improves the guiding policies on a state that holds the true gradient, and π, regressed
 // onto them on their own trajectories, does not get the improvement on its own (finding 4). ES
@@ -28,7 +30,7 @@
 
 #include "l2o/core/types.hpp"
 #include "l2o/es/es_config.hpp"
-#include "l2o/psd/policy.hpp"
+#include "l2o/es/es_policy.hpp"
 #include "l2o/task/mlp_task.hpp"
 
 namespace l2o::es {
@@ -37,6 +39,7 @@ struct FamilyMember {
   const MlpTask* task = nullptr;
   int batch = 64;
   std::string label;  // "48-48-10/64", for reports
+  int horizon = 0;    // iterations of this member's rollouts; 0 = the trainer's horizon
 };
 
 struct RolloutScore {
@@ -58,10 +61,12 @@ struct UpdateReport {
   static UpdateReport from_json(const nlohmann::json& j, const std::string& where);
 };
 
-class EsTrainer {
+template <class Policy>
+class BasicEsTrainer {
  public:
-  // `family` is non-empty and its tasks outlive the trainer; `horizon` iterations per rollout.
-  EsTrainer(std::vector<FamilyMember> family, PsdPolicy initial, EsConfig config, int horizon, std::uint64_t seed);
+  // `family` is non-empty and its tasks outlive the trainer; `horizon` iterations per rollout
+  // (of members whose own horizon is 0).
+  BasicEsTrainer(std::vector<FamilyMember> family, Policy initial, EsConfig config, int horizon, std::uint64_t seed);
 
   // Scores the initial policy on the validation runs (its meta-losses are the reference of every
   // validation). Call once before run_iteration(), unless restore() was called.
@@ -71,9 +76,9 @@ class EsTrainer {
   int iterations_done() const { return iteration_; }
 
   Index moved_parameters() const { return static_cast<Index>(index_.size()); }
-  PsdPolicy policy_at(const Vec& u) const;  // the initial policy with θ0 + s ⊙ u
-  PsdPolicy current_policy() const { return policy_at(u_); }
-  PsdPolicy best_policy() const { return policy_at(best_u_); }
+  Policy policy_at(const Vec& u) const;  // the initial policy with θ0 + s ⊙ u
+  Policy current_policy() const { return policy_at(u_); }
+  Policy best_policy() const { return policy_at(best_u_); }
   int best_iteration() const { return best_iteration_; }  // 0: the initial policy
   double best_validation() const { return best_validation_; }
   const std::vector<double>& reference() const { return reference_; }  // initial policy, validation runs
@@ -81,9 +86,9 @@ class EsTrainer {
   const EsConfig& config() const { return config_; }
 
   // The meta-loss of `policy` on `member` with rollout seed `seed` (initialisation and minibatches).
-  RolloutScore rollout(const PsdPolicy& policy, std::size_t member, std::uint64_t seed) const;
+  RolloutScore rollout(const Policy& policy, std::size_t member, std::uint64_t seed) const;
   // The validation score of `policy`: mean log(L / reference) over the validation runs.
-  double validate(const PsdPolicy& policy) const;
+  double validate(const Policy& policy) const;
 
   nlohmann::json checkpoint() const;
   // Throws l2o::Error naming `where` when the checkpoint is of another seed, horizon, family,
@@ -92,11 +97,11 @@ class EsTrainer {
 
  private:
   std::vector<std::pair<std::size_t, std::uint64_t>> validation_runs() const;  // (member, seed)
-  std::vector<RolloutScore> score_all(const std::vector<PsdPolicy>& policies,
+  std::vector<RolloutScore> score_all(const std::vector<Policy>& policies,
                                       const std::vector<std::pair<std::size_t, std::uint64_t>>& runs) const;
 
   std::vector<FamilyMember> family_;
-  PsdPolicy initial_;
+  Policy initial_;
   EsConfig config_;
   int horizon_;
   std::uint64_t seed_;
@@ -112,5 +117,10 @@ class EsTrainer {
   int best_iteration_ = 0;
   std::vector<UpdateReport> history_;
 };
+
+extern template class BasicEsTrainer<PsdPolicy>;
+extern template class BasicEsTrainer<PsdSmallPolicy>;
+using EsTrainer = BasicEsTrainer<PsdPolicy>;            // PSD's policies (LSTMs)
+using EsSmallTrainer = BasicEsTrainer<PsdSmallPolicy>;  // psd-small's (docs/psd-small.md)
 
 }  // namespace l2o::es

@@ -19,6 +19,9 @@ struct TaskSpec {
   Index train_size = 10000;          // < 0: the whole training split
   std::uint64_t subset_seed = 0;     // which examples form the task training set
   std::uint64_t projection_seed = 0; // which random projection (part of the objective's identity)
+  // "projected" (LM17: random projection to the input width, standardised) or "raw" (the pixels
+  // scaled to [0, 1], unprojected and unstandardised; the input width must be the image's dimension).
+  std::string inputs = "projected";
 };
 
 // Loads (or reuses the cached) projected data and builds the task. Throws l2o::Error.
