@@ -11,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 asan_build="${L2O_ASAN_BUILD_DIR:-$root/build-asan}"
 asan_configure() {
   CXX="${CXX:-clang++}" cmake -S "$root" -B "$asan_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DL2O_SANITIZE=ON \
-    -DL2O_BUILD_FUZZERS=ON -DL2O_BUILD_LONG_TESTS=OFF -DL2O_BUILD_BENCHMARKS=OFF -DL2O_BUILD_EXAMPLES=OFF -DL2O_BUILD_PYTHON=OFF -DL2O_MPI=OFF -DL2O_ONEDNN=OFF \
+    -DL2O_BUILD_FUZZERS=ON -DL2O_BUILD_LONG_TESTS=OFF -DL2O_BUILD_BENCHMARKS=OFF -DL2O_BUILD_EXAMPLES=OFF -DL2O_BUILD_PYTHON=OFF -DL2O_MPI=OFF -DL2O_ONEDNN=OFF -DL2O_UNITY_BUILD="${L2O_UNITY_BUILD:-ON}" \
     ${L2O_ASAN_CMAKE_ARGS:-} >/dev/null
 }
 # What the sanitizers do on a finding: stop with a stack trace, so the test or fuzz run fails.

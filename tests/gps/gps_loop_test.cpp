@@ -17,7 +17,7 @@ namespace l2o::gps {
 namespace {
 
 constexpr double kH = 2.0;  // curvature
-constexpr Index kT = 10;    // horizon
+constexpr Index kHorizon = 10;    // horizon
 constexpr Index kM = 40;    // coordinates per trajectory (one group)
 constexpr Index kN = 8;     // trajectories per iteration
 
@@ -27,20 +27,20 @@ struct Rollouts {
   double meta_loss = 0.0;  // mean over trajectories of sum_{t=1..T} f(x_t)
 };
 
-Rollouts sample(const LinearGaussianPolicy& psi, const Vec& xstar_mean, Rng& rng) {
+Rollouts loop_sample(const LinearGaussianPolicy& psi, const Vec& xstar_mean, Rng& rng) {
   ParamLayout layout = ParamLayout::single(kM);
   Rollouts r;
-  r.curvature = CurvatureData(1, kT, kN);
-  r.samples.states.assign(kT + 1, Mat(kN * kM, 2));
-  r.samples.actions.assign(kT, Mat(kN * kM, 1));
+  r.curvature = CurvatureData(1, kHorizon, kN);
+  r.samples.states.assign(kHorizon + 1, Mat(kN * kM, 2));
+  r.samples.actions.assign(kHorizon, Mat(kN * kM, 1));
   for (Index n = 0; n < kN; ++n) {
     const Vec xstar = xstar_mean + testing::random_vector(rng, kM, 0.5);
     Vec x = testing::random_vector(rng, kM);
     auto f = [&](const Vec& y) { return 0.5 * kH * (y - xstar).squaredNorm(); };
-    for (Index t = 0; t <= kT; ++t) {
+    for (Index t = 0; t <= kHorizon; ++t) {
       const Vec g = kH * (x - xstar);
       r.samples.states[t].middleRows(n * kM, kM) << x, g;
-      if (t == kT) break;
+      if (t == kHorizon) break;
       Mat s(kM, 2);
       s << x, g;
       const Vec a = psi.mean_rows(t, s).col(0) + std::sqrt(psi.cov[t](0, 0)) * testing::random_vector(rng, kM);
@@ -63,7 +63,7 @@ Model fit_model(const Rollouts& r) {
   Model m;
   m.dyn = fit_dynamics(r.samples, DynamicsFitOptions{});
   const Mat h = fit_group_curvatures(r.curvature, CostOptions{});
-  m.cost = tied_step_cost(h.row(0).transpose(), cost_weights(kT, CostWeighting::Remaining), 2, {1});
+  m.cost = tied_step_cost(h.row(0).transpose(), cost_weights(kHorizon, CostWeighting::Remaining), 2, {1});
   return m;
 }
 
@@ -74,17 +74,17 @@ TEST(GpsLoop, TrustRegionLqgLowersTheTrueMetaLossEachIteration) {
   // exploration noise.
   Mat K0(1, 2);
   K0 << 0.0, -0.05;
-  LinearGaussianPolicy psi = LinearGaussianPolicy::constant(kT, K0, Vec::Zero(1), Mat::Constant(1, 1, 0.04));
+  LinearGaussianPolicy psi = LinearGaussianPolicy::constant(kHorizon, K0, Vec::Zero(1), Mat::Constant(1, 1, 0.04));
   TrustRegionOptions tr;
   StepSizeOptions steps;
   double step_mult = steps.init_step_mult, kappa = tr.kappa_init;
   std::vector<double> losses;
-  Rollouts prev_r = sample(psi, xstar_mean, rng);
+  Rollouts prev_r = loop_sample(psi, xstar_mean, rng);
   Model prev_m = fit_model(prev_r);
   LinearGaussianPolicy prev_psi = psi;
   losses.push_back(prev_r.meta_loss);
   for (int it = 0; it < 6; ++it) {
-    const double eps = trust_region_epsilon(tr.kl_step, kT, step_mult);
+    const double eps = trust_region_epsilon(tr.kl_step, kHorizon, step_mult);
     KlTerms terms;
     terms.previous = &psi;
     const TrustRegionResult res = solve_trust_region(prev_m.dyn, prev_m.cost, terms, eps, kappa, tr);
@@ -92,13 +92,13 @@ TEST(GpsLoop, TrustRegionLqgLowersTheTrueMetaLossEachIteration) {
     kappa = res.kappa;
     prev_psi = psi;
     psi = res.policy;
-    const Rollouts r = sample(psi, xstar_mean, rng);
+    const Rollouts r = loop_sample(psi, xstar_mean, rng);
     const Model m = fit_model(r);
     // Step adjustment: old model's cost of old and new psi, new model's cost of new psi.
     const double prev_obj = estimate_cost(prev_psi, prev_m.dyn, prev_m.cost, prev_psi).objective(Vec());
     const double pred_obj = estimate_cost(psi, prev_m.dyn, prev_m.cost, psi).objective(Vec());
     const double act_obj = estimate_cost(psi, m.dyn, m.cost, psi).objective(Vec());
-    const StepAdjustment adj = adjust_step_mult(prev_obj, pred_obj, act_obj, step_mult, steps, res.kl, tr.kl_step * kT);
+    const StepAdjustment adj = adjust_step_mult(prev_obj, pred_obj, act_obj, step_mult, steps, res.kl, tr.kl_step * kHorizon);
     EXPECT_GT(adj.predicted_improvement, 0.0) << "iteration " << it;
     step_mult = adj.step_mult;
     losses.push_back(r.meta_loss);

@@ -12,7 +12,7 @@
 namespace l2o {
 namespace {
 
-ConjugateGradientOptions exact_line_search() {
+ConjugateGradientOptions cg_exact_line_search() {
   ConjugateGradientOptions o;
   o.lr = 1.0;
   o.c1 = 1e-12;
@@ -25,7 +25,7 @@ TEST(ConjugateGradient, WithExactLineSearchesReproducesLinearCgOnAQuadratic) {
   const int n = 6;
   const test::Quadratic q = test::random_quadratic(Vec::LinSpaced(n, 1.0, 50.0), 21);
   const Vec x0 = Vec::Ones(n);
-  ConjugateGradient opt(exact_line_search());
+  ConjugateGradient opt(cg_exact_line_search());
   const auto xs = test::run_steps(opt, q.fn(), x0, n);
   const auto ref = test::linear_cg_iterates(q, x0, n);
   for (int k = 1; k <= n; ++k)

@@ -12,7 +12,7 @@
 namespace l2o {
 namespace {
 
-LbfgsOptions exact_line_search() {
+LbfgsOptions lbfgs_exact_line_search() {
   LbfgsOptions o;
   o.c1 = 1e-12;
   o.c2 = 1e-9;  // the exact minimiser along d, to rounding
@@ -27,7 +27,7 @@ TEST(Lbfgs, TerminatesInNIterationsOnAQuadraticWithExactLineSearches) {
   const int n = 7;
   const test::Quadratic q = test::random_quadratic(Vec::LinSpaced(n, 1.0, 100.0), 31);
   const Vec x0 = Vec::Ones(n);
-  Lbfgs opt(exact_line_search());
+  Lbfgs opt(lbfgs_exact_line_search());
   const auto xs = test::run_steps(opt, q.fn(), x0, n);
   const auto ref = test::linear_cg_iterates(q, x0, n);
   for (int k = 1; k <= n; ++k)

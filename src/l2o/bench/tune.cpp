@@ -183,7 +183,7 @@ std::vector<TuneResult> tune_on_task(const MlpTask& task, const std::vector<std:
 
 namespace {
 // JSON has no infinity: diverged meta-losses are written as null.
-nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json tuned_value_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 }  // namespace
 
 nlohmann::json tune_results_json(const std::vector<TuneResult>& results) {
@@ -192,17 +192,17 @@ nlohmann::json tune_results_json(const std::vector<TuneResult>& results) {
     nlohmann::json grid = nlohmann::json::array();
     for (const auto& gp : r.grid) {
       nlohmann::json losses = nlohmann::json::array();
-      for (double v : gp.meta_losses) losses.push_back(finite_or_null(v));
+      for (double v : gp.meta_losses) losses.push_back(tuned_value_or_null(v));
       grid.push_back({{"hyper", gp.hyper},
-                      {"meta_loss_mean", finite_or_null(gp.meta_loss_mean)},
-                      {"meta_loss_std", finite_or_null(gp.meta_loss_std)},
+                      {"meta_loss_mean", tuned_value_or_null(gp.meta_loss_mean)},
+                      {"meta_loss_std", tuned_value_or_null(gp.meta_loss_std)},
                       {"diverged_runs", gp.diverged_runs},
                       {"meta_losses", losses}});
     }
     const GridPoint& best = r.grid.at(r.best);
     nlohmann::json entry{{"hyper", best.hyper},
-                         {"meta_loss_mean", finite_or_null(best.meta_loss_mean)},
-                         {"meta_loss_std", finite_or_null(best.meta_loss_std)},
+                         {"meta_loss_mean", tuned_value_or_null(best.meta_loss_mean)},
+                         {"meta_loss_std", tuned_value_or_null(best.meta_loss_std)},
                          {"diverged_runs", best.diverged_runs},
                          {"grid", grid}};
     if (r.all_diverged()) entry["warning"] = "every grid point diverged at least once; the first point was kept";

@@ -45,7 +45,7 @@ bool run_step(const std::vector<std::string>& argv, const std::string& cwd, Prep
   return false;
 }
 
-bool is_dir(const fs::path& p) {
+bool directory_exists(const fs::path& p) {
   std::error_code ec;
   return fs::is_directory(p, ec);
 }
@@ -92,7 +92,7 @@ void extract_archive(const DataOptions& o, const std::string& archive, const std
   }
   const bool xz = archive.size() > 3 && archive.compare(archive.size() - 3, 3, ".xz") == 0;
   if (run_step({"tar", xz ? "-xJf" : "-xzf", fs::absolute(source).string(), "-C", staging.string()}, "", report)) {
-    if (!is_dir(staging / folder)) {
+    if (!directory_exists(staging / folder)) {
       report.errors.push_back(fmt::format("{}: archive has no top folder '{}'", source.string(), folder));
     } else {
       fs::rename(staging / folder, target, ec);
@@ -262,7 +262,7 @@ PrepareReport prepare_data(const DataOptions& options, bool fetch) {
   report.shared_dir = options.shared_dir;
   std::error_code ec;
   fs::create_directories(options.data_dir, ec);
-  if (ec || !is_dir(options.data_dir))
+  if (ec || !directory_exists(options.data_dir))
     throw Error(fmt::format("{}: cannot create data directory ({})", options.data_dir,
                             ec ? ec.message() : "not a directory"));
   // A step that fails unexpectedly (a file-system error) is reported; the other steps still run.

@@ -183,7 +183,7 @@ const FieldTable<MD>& mdgps_fields() {
   return t;
 }
 
-const FieldContext kContext{"gps config", "field", ""};
+const FieldContext kGpsConfigContext{"gps config", "field", ""};
 
 void check(bool ok, const char* field, const std::string& what) {
   if (!ok) throw Error(fmt::format("gps config: {} {}", field, what));
@@ -191,7 +191,7 @@ void check(bool ok, const char* field, const std::string& what) {
 }  // namespace
 
 void GpsConfig::validate() const {
-  check_fields(gps_config_fields(), *this, kContext);
+  check_fields(gps_config_fields(), *this, kGpsConfigContext);
   // What the table cannot say: conditions between fields.
   const auto& tr = trust_region;
   check(tr.kappa_max > tr.kappa_min, "trust_region.kappa_max", "must exceed kappa_min");
@@ -232,7 +232,7 @@ nlohmann::json to_json(const GpsConfig& config) { return write_fields(gps_config
 GpsConfig gps_config_from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw Error("gps config: expected a JSON object");
   GpsConfig c;
-  read_fields(gps_config_fields(), j, c, kContext);
+  read_fields(gps_config_fields(), j, c, kGpsConfigContext);
   c.validate();
   return c;
 }

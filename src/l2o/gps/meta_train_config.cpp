@@ -14,7 +14,7 @@ namespace {
   throw Error(fmt::format("psd meta-train config: {} {}", field, why));
 }
 
-const FieldContext kContext{"psd meta-train config", "field", ""};
+const FieldContext kMetaTrainConfigContext{"psd meta-train config", "field", ""};
 
 using RO = RegressionOptions;
 const FieldTable<RO>& regression_fields() {
@@ -86,7 +86,7 @@ FeatureConfig PsdMetaTrainConfig::state_features() const {
 }
 
 void PsdMetaTrainConfig::validate() const {
-  check_fields(psd_meta_train_fields(), *this, kContext);  // gps.validate() included, as a section
+  check_fields(psd_meta_train_fields(), *this, kMetaTrainConfigContext);  // gps.validate() included, as a section
   gps.validate();                                          // and its conditions between fields
   if (init.lr == 0 && (init.lr_grid.empty() || init.momentum_grid.empty())) bad("init.lr_grid", "must not be empty");
   if (!is_hand_designed(init.teacher))
@@ -112,7 +112,7 @@ nlohmann::json PsdMetaTrainConfig::to_json() const { return write_fields(psd_met
 PsdMetaTrainConfig PsdMetaTrainConfig::from_json(const nlohmann::json& j) {
   if (!j.is_object()) bad("", "must be a JSON object");
   PsdMetaTrainConfig c;
-  read_fields(psd_meta_train_fields(), j, c, kContext);
+  read_fields(psd_meta_train_fields(), j, c, kMetaTrainConfigContext);
   c.validate();
   return c;
 }

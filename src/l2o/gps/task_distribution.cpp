@@ -11,7 +11,7 @@ namespace l2o::gps {
 namespace {
 
 using TD = TaskDistribution;
-const FieldContext kContext{"task distribution", "field", "distribution."};
+const FieldContext kTaskFamilyContext{"task distribution", "field", "distribution."};
 
 void check_integers(const std::vector<double>& values, const std::string& field, double lo, double hi,
                     const std::string& where) {
