@@ -128,7 +128,8 @@ const FieldTable<EsConfig>& es_config_fields() {
             for (const auto& m : string_list(j, where, "\"ARCH/BATCH\" strings")) out.push_back(parse_member(m, where).text());
             return out;
           },
-          "members besides the command's task, \"ARCH/BATCH\" (the command's data set) or \"ARCH/BATCH@DATASET\" each"),
+          "members besides the command's task, \"ARCH/BATCH[:OPTION...][@DATASET]\" each; options raw, an activation, "
+          "T<iterations> (e.g. \"784-64-10/128:raw:tanh:T600\")"),
       custom<C>(
           "networks", &C::networks, "list of strings", [](const std::vector<std::string>& v) { return nlohmann::json(v); },
           [](const nlohmann::json& j, const std::string& where) {
