@@ -18,24 +18,12 @@
 
 #include "l2o/core/rng.hpp"
 #include "l2o/optim/adam.hpp"
+#include "l2o/task/mlp_task.hpp"
 #include "l2o/psd_small/psd_small_optimizer.hpp"
 
 namespace {
 
 using namespace l2o;
-
-ParamLayout mlp_layout(const std::vector<int>& arch) {
-  ParamLayout l;
-  const int layers = static_cast<int>(arch.size()) - 1;
-  for (int k = 0; k < layers; ++k) {
-    const bool out = k == layers - 1;
-    l.groups.push_back({"W" + std::to_string(k + 1), GroupKind::Weight, k + 1, out, arch[k + 1], arch[k], l.dim});
-    l.dim += static_cast<Index>(arch[k + 1]) * arch[k];
-    l.groups.push_back({"b" + std::to_string(k + 1), GroupKind::Bias, k + 1, out, arch[k + 1], 1, l.dim});
-    l.dim += arch[k + 1];
-  }
-  return l;
-}
 
 Vec random_vec(Index n, std::uint64_t seed, double scale) {
   Rng rng(seed);
@@ -60,7 +48,7 @@ void set_counters(benchmark::State& state, Index n) {
 }
 
 void BM_Step(benchmark::State& state, std::vector<int> arch, bool small) {
-  const ParamLayout layout = mlp_layout(arch);
+  const ParamLayout layout = mlp_param_layout(arch);
   OptimizerPtr opt = small ? make_psd_small(bench_policy()) : OptimizerPtr(std::make_unique<Adam>());
   opt->init(layout);
   const Vec x = random_vec(layout.dim, 7, 0.1), g = random_vec(layout.dim, 8, 1e-2);

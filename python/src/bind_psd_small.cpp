@@ -40,33 +40,37 @@ class BoundPsdSmall {
   }
 
   // One step: `groups[i]` is the memory of layout group `indices[i]` (groups without a gradient are
-  // left out). Every gradient is checked first, so a NaN or Inf anywhere changes nothing.
+  // left out). Every group's sums of squares come first (the step reuses them), so a NaN or Inf in
+  // any gradient or parameter changes nothing, as in PsdSmallOptimizer.
   void step(double loss, Index batch, const std::vector<std::size_t>& indices, const std::vector<GroupMemory>& groups) {
     if (indices.size() != groups.size()) throw Error("PSDSmall: one memory entry per stepped group");
+    for (std::size_t i : indices)
+      if (i >= roles_.size()) throw Error(fmt::format("PSDSmall: no group {} in the layout", i));
+    py::gil_scoped_release release;  // the step touches no Python object
+    squares_.resize(groups.size());
     for (std::size_t k = 0; k < groups.size(); ++k) {
-      if (indices[k] >= roles_.size()) throw Error(fmt::format("PSDSmall: no group {} in the layout", indices[k]));
-      const Index n = layout_.groups[indices[k]].size();
       const auto& [x, g, m, e, f64] = groups[k];
-      (void)x, (void)m, (void)e;
-      if (!all_finite(g, n, f64))
-        throw DivergenceError(fmt::format("PSDSmall: the gradient of {} holds a NaN or Inf; nothing was stepped",
+      (void)m, (void)e;
+      const Index n = layout_.groups[indices[k]].size();
+      squares_[k] = f64 ? stepper_.squares(n, reinterpret_cast<const double*>(x), reinterpret_cast<const double*>(g))
+                        : stepper_.squares(n, reinterpret_cast<const float*>(x), reinterpret_cast<const float*>(g));
+      if (!std::isfinite(squares_[k].g) || !std::isfinite(squares_[k].x))
+        throw DivergenceError(fmt::format("PSDSmall: the {} of {} holds a NaN or Inf; nothing was stepped",
+                                          std::isfinite(squares_[k].g) ? "parameter" : "gradient",
                                           layout_.groups[indices[k]].name));
     }
-    {
-      py::gil_scoped_release release;  // the step touches no Python object
-      stepper_.begin_step(loss, batch);
-      for (std::size_t k = 0; k < groups.size(); ++k) {
-        const auto& [x, g, m, e, f64] = groups[k];
-        const Index n = layout_.groups[indices[k]].size();
-        auto* moments = reinterpret_cast<float*>(m);
-        auto& ema = *reinterpret_cast<double*>(e);
-        if (f64)
-          stepper_.step_group_in_place(roles_[indices[k]], n, reinterpret_cast<double*>(x),
-                                       reinterpret_cast<const double*>(g), moments, ema);
-        else
-          stepper_.step_group_in_place(roles_[indices[k]], n, reinterpret_cast<float*>(x),
-                                       reinterpret_cast<const float*>(g), moments, ema);
-      }
+    stepper_.begin_step(loss, batch);
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+      const auto& [x, g, m, e, f64] = groups[k];
+      const Index n = layout_.groups[indices[k]].size();
+      auto* moments = reinterpret_cast<float*>(m);
+      auto& ema = *reinterpret_cast<double*>(e);
+      if (f64)
+        stepper_.step_group_in_place(roles_[indices[k]], squares_[k], n, reinterpret_cast<double*>(x),
+                                     reinterpret_cast<const double*>(g), moments, ema);
+      else
+        stepper_.step_group_in_place(roles_[indices[k]], squares_[k], n, reinterpret_cast<float*>(x),
+                                     reinterpret_cast<const float*>(g), moments, ema);
     }
   }
 
@@ -93,23 +97,10 @@ class BoundPsdSmall {
   std::string fingerprint() const { return stepper_.policy().fingerprint(); }
 
  private:
-  static bool all_finite(std::uintptr_t address, Index n, bool f64) {
-    double s = 0.0;
-    if (f64) {
-      const auto* p = reinterpret_cast<const double*>(address);
-      for (Index i = 0; i < n; ++i) s += p[i] * 0.0;  // NaN*0 = NaN, Inf*0 = NaN, finite*0 = 0
-    } else {
-      const auto* p = reinterpret_cast<const float*>(address);
-      float f = 0.0f;
-      for (Index i = 0; i < n; ++i) f += p[i] * 0.0f;
-      s = f;
-    }
-    return s == 0.0;
-  }
-
   PsdSmallStepper stepper_;
   ParamLayout layout_;
   std::vector<PsdSmallRole> roles_;
+  std::vector<PsdSmallSquares> squares_;  // per stepped group, this step
 };
 
 }  // namespace

@@ -7,19 +7,14 @@
 #include "l2o/core/error.hpp"
 #include "l2o/es/es_config.hpp"
 #include "l2o/es/es_trainer.hpp"
+#include "es/es_test_util.hpp"
 #include "support/synthetic_data.hpp"
 
 namespace l2o {
 namespace {
 
-const MlpTask& small_tiny_task() {
-  static const ProjectedDataset data = test_support::synthetic_dataset(4, 3, 300, 50, 11, 1.0);
-  static const MlpTask task(data, MlpConfig{{4, 6, 3}, Activation::Relu, 0.0, 1.0}, 300, 0);
-  return task;
-}
-
 std::vector<es::FamilyMember> small_family(int second_horizon = 0) {
-  return {{&small_tiny_task(), 16, "4-6-3/16"}, {&small_tiny_task(), 16, "4-6-3/16:T40", second_horizon}};
+  return {{&test::es_tiny_task(), 16, "4-6-3/16"}, {&test::es_tiny_task(), 16, "4-6-3/16:T40", second_horizon}};
 }
 
 PsdSmallArchitecture small_arch() {

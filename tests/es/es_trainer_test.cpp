@@ -11,17 +11,13 @@
 #include "l2o/core/error.hpp"
 #include "l2o/es/es_config.hpp"
 #include "l2o/es/es_trainer.hpp"
+#include "es/es_test_util.hpp"
 #include "support/synthetic_data.hpp"
 #include "../psd/psd_test_util.hpp"
 
 namespace l2o {
 namespace {
 
-const MlpTask& tiny_task() {
-  static const ProjectedDataset data = test_support::synthetic_dataset(4, 3, 300, 50, 11, 1.0);
-  static const MlpTask task(data, MlpConfig{{4, 6, 3}, Activation::Relu, 0.0, 1.0}, 300, 0);
-  return task;
-}
 const MlpTask& tiny_task_2() {  // a second member: two hidden layers
   static const ProjectedDataset data = test_support::synthetic_dataset(4, 3, 300, 50, 11, 1.0);
   static const MlpTask task(data, MlpConfig{{4, 5, 5, 3}, Activation::Relu, 0.0, 1.0}, 300, 0);
@@ -39,7 +35,7 @@ PsdPolicy o2_policy(double multiple) {
 }
 
 std::vector<es::FamilyMember> family() {
-  return {{&tiny_task(), 16, "4-6-3/16"}, {&tiny_task_2(), 8, "4-5-5-3/8"}};
+  return {{&test::es_tiny_task(), 16, "4-6-3/16"}, {&tiny_task_2(), 8, "4-5-5-3/8"}};
 }
 
 // The error reading an ES config object gives, or "no error".

@@ -72,15 +72,15 @@ TEST(TaskDistribution, BadSettingsAreErrorsNamingTheField) {
   EXPECT_EQ(TaskDistribution::from_json(ok.to_json(), "round trip").to_json(), ok.to_json());
 }
 
-ParamLayout mlp_layout(const std::vector<int>& arch) {
+ParamLayout mlp_param_layout(const std::vector<int>& arch) {
   const ProjectedDataset data = test_support::synthetic_dataset(arch.front(), arch.back(), 20, 5, 3, 1.0);
   return MlpTask(data, MlpConfig{arch, Activation::Relu, 0.0, 1.0}, 20, 0).layout();
 }
 
 TEST(TaskDistribution, GroupsMapOntoTheOneHiddenLayerSlotsByRole) {
-  const ParamLayout one = mlp_layout({8, 6, 3});
-  const ParamLayout two = mlp_layout({5, 7, 9, 3});
-  EXPECT_EQ(group_slots(one, mlp_layout({10, 20, 3})), (std::vector<std::size_t>{0, 1, 2, 3}));
+  const ParamLayout one = mlp_param_layout({8, 6, 3});
+  const ParamLayout two = mlp_param_layout({5, 7, 9, 3});
+  EXPECT_EQ(group_slots(one, mlp_param_layout({10, 20, 3})), (std::vector<std::size_t>{0, 1, 2, 3}));
   EXPECT_EQ(group_slots(one, two), (std::vector<std::size_t>{0, 1, 0, 1, 2, 3}));
   EXPECT_EQ(group_slots(two, two), (std::vector<std::size_t>{0, 1, 2, 3, 4, 5}));
   EXPECT_THROW(group_slots(two, one), Error);

@@ -40,7 +40,7 @@ TEST(BatchScaling, MultipliesEveryStepByTheFactorOfTheContextsBatch) {
   cfg.arch.output_scale = 0.01;
   const PsdPolicy plain = PsdPolicy::fresh(cfg, 5);
   const PsdPolicy scaled = scaled_copy(plain, {64, 0.3});
-  const ParamLayout layout = test::mlp_layout({12, 8, 3});
+  const ParamLayout layout = mlp_param_layout({12, 8, 3});
   for (Precision p : {Precision::Float64, Precision::Float32}) {
     for (Index batch : {Index{0}, Index{4}, Index{64}, Index{200}}) {
       PsdOptimizer a(std::make_shared<const PsdPolicy>(plain), {p, 1}),

@@ -179,7 +179,7 @@ TEST(MomentFeatures, PolicyFileRoundTripAndInputChecks) {
   EXPECT_EQ(loaded.fingerprint(), policy.fingerprint());
   EXPECT_EQ(loaded.config().features.momentum_decays, cfg.features.momentum_decays);
 
-  const ParamLayout layout = test::mlp_layout({5, 4, 3});
+  const ParamLayout layout = mlp_param_layout({5, 4, 3});
   auto a = make_psd(path), b = make_psd(policy), c32 = make_psd(policy, {Precision::Float32, 1});
   a->init(layout);
   b->init(layout);

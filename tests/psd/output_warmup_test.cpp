@@ -13,7 +13,7 @@ namespace l2o {
 namespace {
 
 TEST(OutputWarmup, FactorRampsOnlyTheOutputLayerBelowItsBatch) {
-  const ParamLayout layout = test::mlp_layout({12, 8, 3});  // W1 b1 (hidden), W2 b2 (output)
+  const ParamLayout layout = mlp_param_layout({12, 8, 3});  // W1 b1 (hidden), W2 b2 (output)
   const std::size_t n = layout.groups.size();
   const CoordinateGroup &hidden = layout.groups[0], &out_w = layout.groups[2], &out_b = layout.groups[3];
   const OutputWarmup w{4, 64};
@@ -48,7 +48,7 @@ TEST(OutputWarmup, MultipliesOnlyTheOutputLayersFirstStepsAndOnlyAtSmallBatches)
   const PsdPolicy plain = PsdPolicy::fresh(cfg, 5);
   const OutputWarmup w{3, 64};
   const PsdPolicy warmed = warmed_copy(plain, w);
-  const ParamLayout layout = test::mlp_layout({12, 8, 3});
+  const ParamLayout layout = mlp_param_layout({12, 8, 3});
   for (Precision p : {Precision::Float64, Precision::Float32}) {
     for (Index batch : {Index{0}, Index{10}, Index{64}, Index{200}}) {
       PsdOptimizer a(std::make_shared<const PsdPolicy>(plain), {p, 1}),

@@ -16,7 +16,6 @@ namespace l2o {
 namespace {
 
 using test::make_o2_multiple;
-using test::mlp_layout;
 
 std::string temp_path(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / "l2o_test_psd";
@@ -77,7 +76,7 @@ PsdPolicy o2_policy(PolicySharing sharing, double alpha, double output_scale = 1
 
 TEST(PsdOptimizer, O2MultiplePolicyReproducesNormalisedGradientDescent) {
   const double alpha = 0.3;
-  const ParamLayout layout = mlp_layout({3, 4, 2});  // 26 coordinates, 4 groups
+  const ParamLayout layout = mlp_param_layout({3, 4, 2});  // 26 coordinates, 4 groups
   const Objective f(layout.dim);
   Vec x0(layout.dim);
   for (Index j = 0; j < layout.dim; ++j) x0(j) = 0.5 * std::sin(3.0 * static_cast<double>(j));
@@ -125,7 +124,7 @@ PsdPolicy constant_policy(PolicySharing sharing) {
 }
 
 TEST(PsdOptimizer, PerKindMappingOnThreeLayerNet) {
-  const ParamLayout layout = mlp_layout({3, 5, 4, 2});  // W1 b1 W2 b2 (hidden), W3 b3 (output)
+  const ParamLayout layout = mlp_param_layout({3, 5, 4, 2});  // W1 b1 W2 b2 (hidden), W3 b3 (output)
   const PsdPolicy policy = constant_policy(PolicySharing::PerKind);
   // Network order: hidden_weight 1, output_weight 2, hidden_bias 3, output_bias 4.
   const std::map<std::string, double> want{{"W1", 1}, {"b1", 3}, {"W2", 1}, {"b2", 3}, {"W3", 2}, {"b3", 4}};
@@ -148,7 +147,7 @@ TEST(PsdOptimizer, PerKindMappingOnThreeLayerNet) {
 }
 
 TEST(PolicyMapping, GroupsMapByKindAndLayerPosition) {
-  const ParamLayout deep = mlp_layout({4, 8, 8, 8, 3});
+  const ParamLayout deep = mlp_param_layout({4, 8, 8, 8, 3});
   std::vector<PolicyNet> got;
   for (const auto& g : deep.groups) got.push_back(policy_network_for(g, deep.groups.size(), PolicySharing::PerKind));
   const std::vector<PolicyNet> want{PolicyNet::HiddenWeight, PolicyNet::HiddenBias, PolicyNet::HiddenWeight,
@@ -166,7 +165,7 @@ TEST(PsdOptimizer, StepsArePermutationEquivariantWithinGroups) {
   PsdPolicyConfig cfg;
   cfg.arch.layers = {16};
   const auto policy = std::make_shared<const PsdPolicy>(PsdPolicy::fresh(cfg, 5));
-  const ParamLayout layout = mlp_layout({4, 3, 2});
+  const ParamLayout layout = mlp_param_layout({4, 3, 2});
   const CoordinateGroup& w1 = layout.groups[0];
   std::vector<Index> perm(static_cast<std::size_t>(layout.dim));
   for (Index j = 0; j < layout.dim; ++j) perm[j] = j;
@@ -230,7 +229,7 @@ TEST(PsdPolicy, FileRoundTripGivesIdenticalSteps) {
   policy.save(path, {"test", "none", 42, utc_timestamp(), "test", {}});
   auto from_file = make_psd(path);
   auto in_memory = make_psd(policy);
-  const ParamLayout layout = mlp_layout({6, 5, 3});
+  const ParamLayout layout = mlp_param_layout({6, 5, 3});
   from_file->init(layout);
   in_memory->init(layout);
   expect_identical_steps(*from_file, *in_memory, layout.dim, 20, 7);
@@ -304,7 +303,7 @@ TEST(PsdPolicy, InputScaleActsAsFixedFeatureStandardisation) {
     auto W = plain.network(plain.networks()[k]).weights(0);
     for (int r = 0; r < 3; ++r) W.col(r) *= scaled_cfg.arch.input_scale[k][static_cast<std::size_t>(r)];
   }
-  const ParamLayout layout = mlp_layout({5, 4, 3});
+  const ParamLayout layout = mlp_param_layout({5, 4, 3});
   auto a = make_psd(plain), b = make_psd(scaled);
   a->init(layout);
   b->init(layout);
@@ -350,7 +349,7 @@ TEST(PsdOptimizer, SaveLoadStateResumesBitForBit) {
   PsdPolicyConfig cfg;
   cfg.arch.layers = {12};
   const auto policy = std::make_shared<const PsdPolicy>(PsdPolicy::fresh(cfg, 3));
-  const ParamLayout layout = mlp_layout({5, 4, 3});
+  const ParamLayout layout = mlp_param_layout({5, 4, 3});
   PsdOptimizer a(policy);
   a.init(layout);
   Rng rng(1);
@@ -378,7 +377,7 @@ TEST(PsdOptimizer, SaveLoadStateResumesBitForBit) {
   PsdOptimizer other(std::make_shared<const PsdPolicy>(PsdPolicy::fresh(cfg, 4)));
   EXPECT_THROW(other.load_state(saved), Error);
   PsdOptimizer wrong_layout(policy);
-  wrong_layout.init(mlp_layout({5, 3, 4}));
+  wrong_layout.init(mlp_param_layout({5, 3, 4}));
   EXPECT_THROW(wrong_layout.load_state(saved), Error);
   EXPECT_THROW(b.load_state(nlohmann::json{{"optimizer", "adam"}, {"dim", layout.dim}}), Error);
   nlohmann::json broken = saved;
@@ -389,17 +388,17 @@ TEST(PsdOptimizer, SaveLoadStateResumesBitForBit) {
 TEST(PsdOptimizer, RejectsBadLayoutsAndNonFiniteInput) {
   const auto policy = std::make_shared<const PsdPolicy>(PsdPolicy::fresh(PsdPolicyConfig{{{4}, 1.0, 0.0, 1.0, PolicySharing::PerKind}, {}}, 1));
   PsdOptimizer opt(policy);
-  ParamLayout gap = mlp_layout({2, 2, 2});
+  ParamLayout gap = mlp_param_layout({2, 2, 2});
   gap.groups.erase(gap.groups.begin() + 1);
   EXPECT_THROW(opt.init(gap), Error);
-  ParamLayout overlap = mlp_layout({2, 2, 2});
+  ParamLayout overlap = mlp_param_layout({2, 2, 2});
   overlap.groups[1].offset = 3;
   EXPECT_THROW(opt.init(overlap), Error);
-  ParamLayout too_short = mlp_layout({2, 2, 2});
+  ParamLayout too_short = mlp_param_layout({2, 2, 2});
   too_short.dim += 1;
   EXPECT_THROW(opt.init(too_short), Error);
 
-  const ParamLayout layout = mlp_layout({2, 2, 2});
+  const ParamLayout layout = mlp_param_layout({2, 2, 2});
   opt.init(layout);
   Vec x = Vec::Ones(layout.dim), g = Vec::Ones(layout.dim), delta;
   EXPECT_THROW(opt.step({Vec::Ones(3), 1.0, Vec::Ones(3)}, delta), Error);

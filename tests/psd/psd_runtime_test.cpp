@@ -46,7 +46,7 @@ std::vector<Vec> run_steps(Optimizer& opt, const ParamLayout& layout, int steps,
 }
 
 const ParamLayout& layout() {
-  static const ParamLayout l = test::mlp_layout({48, 48, 10});  // W1 2304 columns: 18 blocks
+  static const ParamLayout l = mlp_param_layout({48, 48, 10});  // W1 2304 columns: 18 blocks
   return l;
 }
 

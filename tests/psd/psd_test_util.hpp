@@ -1,27 +1,14 @@
 #pragma once
-// Helpers shared by the PSD tests: MLP-shaped layouts and policies with known behaviour.
+// Helpers shared by the PSD tests: policies with known behaviour (MLP layouts: mlp_param_layout).
 #include <vector>
 
 #include "l2o/core/layout.hpp"
+#include "l2o/task/mlp_task.hpp"
 #include "l2o/core/precision.hpp"
 #include "l2o/nn/bf16x3_product.hpp"
 #include "l2o/psd/policy.hpp"
 
 namespace l2o::test {
-
-// The layout MlpTask uses: per layer, W_l (fan_out x fan_in) then b_l.
-inline ParamLayout mlp_layout(const std::vector<int>& arch) {
-  ParamLayout l;
-  const int layers = static_cast<int>(arch.size()) - 1;
-  for (int k = 0; k < layers; ++k) {
-    const bool out = k == layers - 1;
-    l.groups.push_back({"W" + std::to_string(k + 1), GroupKind::Weight, k + 1, out, arch[k + 1], arch[k], l.dim});
-    l.dim += static_cast<Index>(arch[k + 1]) * arch[k];
-    l.groups.push_back({"b" + std::to_string(k + 1), GroupKind::Bias, k + 1, out, arch[k + 1], 1, l.dim});
-    l.dim += arch[k + 1];
-  }
-  return l;
-}
 
 // Sets `net` so that it outputs (almost exactly) `multiple` * O2: cell 0's input and output gates
 // are saturated open and its forget gate shut, its candidate is tanh(w * O2) with tiny w, so

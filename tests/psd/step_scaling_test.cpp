@@ -20,7 +20,7 @@ StepScaling fan_in(double power = 1.0) {
 }
 
 TEST(StepScaling, FactorsAreOneOnTheReferenceNetAndShrinkWithFanIn) {
-  const ParamLayout small = test::mlp_layout({48, 48, 10}), big = test::mlp_layout({100, 200, 10});
+  const ParamLayout small = mlp_param_layout({48, 48, 10}), big = mlp_param_layout({100, 200, 10});
   for (const auto& g : small.groups) EXPECT_EQ(fan_in().factor(g, small.groups.size()), 1.0) << g.name;
   // W1 (fan-in 100), b1, W2 (fan-in 200), b2
   EXPECT_DOUBLE_EQ(fan_in().factor(big.groups[0], 4), 0.48);
@@ -29,7 +29,7 @@ TEST(StepScaling, FactorsAreOneOnTheReferenceNetAndShrinkWithFanIn) {
   EXPECT_EQ(fan_in().factor(big.groups[3], 4), 1.0);
   EXPECT_DOUBLE_EQ(fan_in(0.5).factor(big.groups[2], 4), std::sqrt(0.24));
   // Deeper: the second hidden layer's weights have the hidden width as fan-in.
-  const ParamLayout deep = test::mlp_layout({48, 96, 96, 10});
+  const ParamLayout deep = mlp_param_layout({48, 96, 96, 10});
   EXPECT_DOUBLE_EQ(fan_in().factor(deep.groups[2], 6), 0.5);
   EXPECT_DOUBLE_EQ(fan_in().factor(deep.groups[4], 6), 0.5);
   // Off, or a plain objective (one group): no scaling.
@@ -41,14 +41,14 @@ TEST(StepScaling, MaxFactorCapsTheFactorsOfNarrowNetsOnly) {
   StepScaling capped = fan_in();
   capped.max_factor = 1.0;
   // Narrower than the reference (fan-ins 16 and 24): uncapped 3x and 2x, capped 1.
-  const ParamLayout narrow = test::mlp_layout({16, 24, 10});
+  const ParamLayout narrow = mlp_param_layout({16, 24, 10});
   EXPECT_DOUBLE_EQ(fan_in().factor(narrow.groups[0], 4), 3.0);
   EXPECT_DOUBLE_EQ(fan_in().factor(narrow.groups[2], 4), 2.0);
   EXPECT_EQ(capped.factor(narrow.groups[0], 4), 1.0);
   EXPECT_EQ(capped.factor(narrow.groups[2], 4), 1.0);
   // Wider (and the reference net itself): the cap changes nothing, to the bit.
-  for (const ParamLayout& l : {test::mlp_layout({100, 200, 10}), test::mlp_layout({48, 48, 10}),
-                               test::mlp_layout({16, 200, 10})}) {
+  for (const ParamLayout& l : {mlp_param_layout({100, 200, 10}), mlp_param_layout({48, 48, 10}),
+                               mlp_param_layout({16, 200, 10})}) {
     for (std::size_t k = 0; k < l.groups.size(); ++k) {
       const double uncapped = fan_in().factor(l.groups[k], l.groups.size());
       if (uncapped <= 1.0) EXPECT_EQ(capped.factor(l.groups[k], l.groups.size()), uncapped) << l.groups[k].name;
@@ -68,7 +68,7 @@ TEST(StepScaling, MultipliesEachGroupsStepByItsFactor) {
   scfg.arch.step_scaling = fan_in();
   PsdPolicy scaled(scfg);
   scaled.set_params(plain.params());
-  const ParamLayout layout = test::mlp_layout({100, 200, 10});
+  const ParamLayout layout = mlp_param_layout({100, 200, 10});
   for (Precision p : {Precision::Float64, Precision::Float32}) {
     PsdOptimizer a(std::make_shared<const PsdPolicy>(plain), {p, 1}),
         b(std::make_shared<const PsdPolicy>(scaled), {p, 1});

@@ -12,7 +12,7 @@ namespace l2o {
 namespace {
 
 TEST(PsdSmallContext, RolesAndWidthsOf784_100_10) {
-  const ParamLayout layout = test::small_mlp_layout({784, 100, 10});
+  const ParamLayout layout = mlp_param_layout({784, 100, 10});
   const PsdSmallArchitecture arch;
   const std::size_t G = layout.groups.size();
   const PsdSmallRole w1 = PsdSmallRole::of(layout.groups[0], G, arch.reference_fan_in);
@@ -28,7 +28,7 @@ TEST(PsdSmallContext, RolesAndWidthsOf784_100_10) {
   EXPECT_EQ(ctx(w2), (C{std::tanh(0.1), std::tanh(0.01), std::tanh(0.001), 0, 0, 0, 0, 0, std::log(100.0 / 48), 0, 1, 0}));
   EXPECT_EQ(ctx(b2), (C{std::tanh(0.1), std::tanh(0.01), std::tanh(0.001), 0, 0, 0, 0, 0, 0, 1, 1, 0}));
   // A deeper net's middle layer is hidden.
-  const ParamLayout deep = test::small_mlp_layout({784, 100, 50, 10});
+  const ParamLayout deep = mlp_param_layout({784, 100, 50, 10});
   const PsdSmallRole w2d = PsdSmallRole::of(deep.groups[2], deep.groups.size(), arch.reference_fan_in);
   EXPECT_EQ(w2d.log_fan_in_hidden, std::log(100.0 / 48));
   EXPECT_EQ(w2d.log_fan_in_input, 0.0);

@@ -12,7 +12,7 @@ namespace l2o {
 namespace {
 
 TEST(PsdSmallDivergence, NonFiniteInputsLeaveTheStateUnchanged) {
-  const ParamLayout layout = test::small_mlp_layout({6, 5, 2});
+  const ParamLayout layout = mlp_param_layout({6, 5, 2});
   auto opt = make_psd_small(test::random_small_policy({}, 8));
   opt->init(layout);
   const Vec x = test::random_vec(layout.dim, 1), g = test::random_vec(layout.dim, 2);
@@ -46,10 +46,10 @@ TEST(PsdSmallDivergence, StepperRefusesANonFiniteGroupBeforeChangingIt) {
 
 TEST(PsdSmallOptimizer, RefusesLayoutsThatDoNotTile) {
   auto opt = make_psd_small(PsdSmallPolicy{});
-  ParamLayout gap = test::small_mlp_layout({3, 4, 2});
+  ParamLayout gap = mlp_param_layout({3, 4, 2});
   gap.dim += 1;
   EXPECT_THROW(opt->init(gap), Error);
-  ParamLayout overlap = test::small_mlp_layout({3, 4, 2});
+  ParamLayout overlap = mlp_param_layout({3, 4, 2});
   overlap.groups[1].offset -= 1;
   EXPECT_THROW(opt->init(overlap), Error);
   EXPECT_THROW(opt->init(ParamLayout{}), Error);

@@ -10,7 +10,7 @@ namespace l2o {
 namespace {
 
 TEST(PsdSmallScaleInvariance, GradientScaledBy1000GivesTheSameSteps) {
-  const ParamLayout layout = test::small_mlp_layout({20, 30, 5});
+  const ParamLayout layout = mlp_param_layout({20, 30, 5});
   const PsdSmallPolicy policy = test::random_small_policy({}, 3);
   auto a = make_psd_small(policy), b = make_psd_small(policy);
   a->init(layout);

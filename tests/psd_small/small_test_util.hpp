@@ -1,29 +1,16 @@
 #pragma once
-// Helpers shared by the PSD-small tests: MLP-shaped layouts, random policies whose read-out is
+// Helpers shared by the PSD-small tests: layouts of groups of given sizes, random policies whose read-out is
 // not zero (so every part of the network shows in the step), and seeded random vectors.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "l2o/core/layout.hpp"
+#include "l2o/task/mlp_task.hpp"
 #include "l2o/core/rng.hpp"
 #include "l2o/psd_small/small_policy.hpp"
 
 namespace l2o::test {
-
-// The layout MlpTask uses: per layer, W_l (fan_out x fan_in) then b_l.
-inline ParamLayout small_mlp_layout(const std::vector<int>& arch) {
-  ParamLayout l;
-  const int layers = static_cast<int>(arch.size()) - 1;
-  for (int k = 0; k < layers; ++k) {
-    const bool out = k == layers - 1;
-    l.groups.push_back({"W" + std::to_string(k + 1), GroupKind::Weight, k + 1, out, arch[k + 1], arch[k], l.dim});
-    l.dim += static_cast<Index>(arch[k + 1]) * arch[k];
-    l.groups.push_back({"b" + std::to_string(k + 1), GroupKind::Bias, k + 1, out, arch[k + 1], 1, l.dim});
-    l.dim += arch[k + 1];
-  }
-  return l;
-}
 
 // One weight group per size (hidden layers 2, 3, ...; the last one the output layer), so that the
 // groups have exactly the sizes asked for.

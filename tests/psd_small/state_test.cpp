@@ -16,7 +16,7 @@ bool same_bits(const Vec& a, const Vec& b) {
 }
 
 TEST(PsdSmallState, ResumesBitForBit) {
-  const ParamLayout layout = test::small_mlp_layout({10, 20, 3});
+  const ParamLayout layout = mlp_param_layout({10, 20, 3});
   const PsdSmallPolicy policy = test::random_small_policy({}, 6);
   auto a = make_psd_small(policy);
   a->init(layout);
@@ -45,7 +45,7 @@ TEST(PsdSmallState, ResumesBitForBit) {
 }
 
 TEST(PsdSmallState, RefusesAnotherPolicyOrLayout) {
-  const ParamLayout layout = test::small_mlp_layout({10, 20, 3});
+  const ParamLayout layout = mlp_param_layout({10, 20, 3});
   auto a = make_psd_small(test::random_small_policy({}, 6));
   a->init(layout);
   Vec delta;
@@ -59,7 +59,7 @@ TEST(PsdSmallState, RefusesAnotherPolicyOrLayout) {
     EXPECT_NE(std::string(e.what()).find("different policy"), std::string::npos) << e.what();
   }
   auto wrong = make_psd_small(test::random_small_policy({}, 6));
-  wrong->init(test::small_mlp_layout({10, 21, 3}));
+  wrong->init(mlp_param_layout({10, 21, 3}));
   EXPECT_THROW(wrong->load_state(saved), Error);
   auto shape = make_psd_small(test::random_small_policy({}, 6));
   ParamLayout swapped = layout;

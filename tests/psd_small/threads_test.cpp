@@ -16,7 +16,7 @@ bool threads_same_bits(const Vec& a, const Vec& b) {
 
 TEST(PsdSmallThreads, BitIdenticalForAnyThreadCount) {
   // W1 has 5 chunks and a partial block; the others are smaller than a chunk.
-  const ParamLayout layout = test::small_mlp_layout({101, 401, 10});
+  const ParamLayout layout = mlp_param_layout({101, 401, 10});
   const auto policy = std::make_shared<const PsdSmallPolicy>(test::random_small_policy({}, 4));
   std::vector<std::vector<Vec>> runs;
   for (int threads : {1, 2, 3}) {

@@ -1,5 +1,6 @@
 #include "l2o/psd/psd_optimizer.hpp"
 #include "l2o/core/json_integer.hpp"
+#include "l2o/core/layout_json.hpp"
 
 #include <algorithm>
 #include <array>
@@ -168,15 +169,10 @@ nlohmann::json PsdOptimizer::save_state() const {
       for (const Mat& m : states_[k].h) h.push_back(encode(m));
       for (const Mat& m : states_[k].c) c.push_back(encode(m));
     }
-    groups.push_back({{"name", g.name},
-                      {"kind", to_string(g.kind)},
-                      {"layer", g.layer},
-                      {"output_layer", g.output_layer},
-                      {"rows", g.rows},
-                      {"cols", g.cols},
-                      {"offset", g.offset},
-                      {"h", h},
-                      {"c", c}});
+    nlohmann::json e = group_to_json(g);
+    e["h"] = h;
+    e["c"] = c;
+    groups.push_back(std::move(e));
   }
   s["groups"] = groups;
   return s;
@@ -201,19 +197,7 @@ void PsdOptimizer::load_state(const nlohmann::json& state) {
     if (!groups.is_array()) throw Error("'groups' must be an array");
     ParamLayout layout;
     layout.dim = dim;
-    for (const nlohmann::json& g : groups) {
-      CoordinateGroup cg;
-      cg.name = g.at("name").get<std::string>();
-      const std::string kind = g.at("kind").get<std::string>();
-      if (kind != "weight" && kind != "bias") throw Error(fmt::format("group '{}' has unknown kind '{}'", cg.name, kind));
-      cg.kind = kind == "weight" ? GroupKind::Weight : GroupKind::Bias;
-      cg.layer = json_integer<int>(g.at("layer"), "layer");
-      cg.output_layer = g.at("output_layer").get<bool>();
-      cg.rows = json_integer<Index>(g.at("rows"), "rows");
-      cg.cols = json_integer<Index>(g.at("cols"), "cols");
-      cg.offset = json_integer<Index>(g.at("offset"), "offset");
-      layout.groups.push_back(cg);
-    }
+    for (const nlohmann::json& g : groups) layout.groups.push_back(group_from_json(g));
     if (initialised_) {
       bool same = layout.groups.size() == layout_.groups.size();
       for (std::size_t k = 0; same && k < layout.groups.size(); ++k) {

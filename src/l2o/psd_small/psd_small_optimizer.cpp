@@ -9,6 +9,7 @@
 
 #include "l2o/core/error.hpp"
 #include "l2o/core/json_integer.hpp"
+#include "l2o/core/layout_json.hpp"
 #include "l2o/nn/base64.hpp"
 #include "l2o/optim/state_json.hpp"
 
@@ -36,25 +37,6 @@ void check_tiling(const ParamLayout& layout) {
   }
   if (next != layout.dim)
     throw Error(fmt::format("psd-small: the coordinate groups cover {} of the {} parameters", next, layout.dim));
-}
-
-nlohmann::json group_json(const CoordinateGroup& g) {
-  return {{"name", g.name}, {"kind", to_string(g.kind)}, {"layer", g.layer}, {"output_layer", g.output_layer},
-          {"rows", g.rows}, {"cols", g.cols},            {"offset", g.offset}};
-}
-
-CoordinateGroup group_from_json(const nlohmann::json& g) {
-  CoordinateGroup cg;
-  cg.name = g.at("name").get<std::string>();
-  const std::string kind = g.at("kind").get<std::string>();
-  if (kind != "weight" && kind != "bias") throw Error(fmt::format("group '{}' has unknown kind '{}'", cg.name, kind));
-  cg.kind = kind == "weight" ? GroupKind::Weight : GroupKind::Bias;
-  cg.layer = json_integer<int>(g.at("layer"), "layer");
-  cg.output_layer = g.at("output_layer").get<bool>();
-  cg.rows = json_integer<Index>(g.at("rows"), "rows");
-  cg.cols = json_integer<Index>(g.at("cols"), "cols");
-  cg.offset = json_integer<Index>(g.at("offset"), "offset");
-  return cg;
 }
 
 bool same_layout(const ParamLayout& a, const ParamLayout& b) {
@@ -136,7 +118,7 @@ nlohmann::json PsdSmallOptimizer::save_state() const {
   s["loss_ema_slow"] = encode_number(c.loss_ema_slow);
   nlohmann::json groups = nlohmann::json::array();
   for (std::size_t k = 0; k < layout_.groups.size(); ++k) {
-    nlohmann::json g = group_json(layout_.groups[k]);
+    nlohmann::json g = group_to_json(layout_.groups[k]);
     g["grad_rms_ema"] = encode_number(grad_ema_[k]);
     groups.push_back(std::move(g));
   }

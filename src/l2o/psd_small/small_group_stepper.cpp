@@ -61,7 +61,13 @@ void PsdSmallStepper::step_group(const PsdSmallRole& role, const PsdSmallSquares
 template <class T>
 void PsdSmallStepper::step_group_in_place(const PsdSmallRole& role, Index n, T* x, const T* g, float* moments,
                                           double& grad_rms_ema) const {
-  const PsdSmallGroupScalars s = prepare(role, n, squares(n, static_cast<const T*>(x), g), grad_rms_ema);
+  step_group_in_place(role, squares(n, static_cast<const T*>(x), g), n, x, g, moments, grad_rms_ema);
+}
+
+template <class T>
+void PsdSmallStepper::step_group_in_place(const PsdSmallRole& role, const PsdSmallSquares& sq, Index n, T* x,
+                                          const T* g, float* moments, double& grad_rms_ema) const {
+  const PsdSmallGroupScalars s = prepare(role, n, sq, grad_rms_ema);
   small_fused_in_place(kernel_, s, n, x, g, moments, threads_);
 }
 
@@ -78,4 +84,8 @@ template void PsdSmallStepper::step_group_in_place<float>(const PsdSmallRole&, I
                                                           double&) const;
 template void PsdSmallStepper::step_group_in_place<double>(const PsdSmallRole&, Index, double*, const double*, float*,
                                                            double&) const;
+template void PsdSmallStepper::step_group_in_place<float>(const PsdSmallRole&, const PsdSmallSquares&, Index, float*,
+                                                          const float*, float*, double&) const;
+template void PsdSmallStepper::step_group_in_place<double>(const PsdSmallRole&, const PsdSmallSquares&, Index, double*,
+                                                           const double*, float*, double&) const;
 }  // namespace l2o

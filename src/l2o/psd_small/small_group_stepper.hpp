@@ -41,8 +41,8 @@ class PsdSmallStepper {
   void step_group_in_place(const PsdSmallRole& role, Index n, T* x, const T* g, float* moments,
                            double& grad_rms_ema) const;
 
-  // The two halves of step_group, for a caller that checks every group before stepping any
-  // (PsdSmallOptimizer): the group's sums of squares (before begin_step, or after; throws nothing),
+  // The two halves of step_group (and of step_group_in_place), for a caller that checks every
+  // group before stepping any (PsdSmallOptimizer, the Python binding): the group's sums of squares (before begin_step, or after; throws nothing),
   // then the step from them (throws l2o::DivergenceError, before any change, if they are not finite).
   template <class T>
   PsdSmallSquares squares(Index n, const T* x, const T* g) const {
@@ -51,6 +51,9 @@ class PsdSmallStepper {
   template <class T, class D>
   void step_group(const PsdSmallRole& role, const PsdSmallSquares& sq, Index n, const T* x, const T* g,
                   float* moments, double& grad_rms_ema, D* delta) const;
+  template <class T>
+  void step_group_in_place(const PsdSmallRole& role, const PsdSmallSquares& sq, Index n, T* x, const T* g,
+                           float* moments, double& grad_rms_ema) const;
 
   // The context and scalars a group would get this step (for tests and inspection); advances
   // `grad_rms_ema` like step_group.

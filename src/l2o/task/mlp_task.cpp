@@ -53,9 +53,7 @@ std::string arch_to_string(const std::vector<int>& arch) {
   return s;
 }
 
-namespace {
-
-ParamLayout make_layout(const std::vector<int>& arch) {
+ParamLayout mlp_param_layout(const std::vector<int>& arch) {
   ParamLayout layout;
   Index offset = 0;
   const int layers = static_cast<int>(arch.size()) - 1;
@@ -70,6 +68,8 @@ ParamLayout make_layout(const std::vector<int>& arch) {
   layout.dim = offset;
   return layout;
 }
+
+namespace {
 
 // Applies the hidden activation in place and returns its derivative (as a function of the
 // pre-activation z) through `deriv` when requested.
@@ -114,7 +114,7 @@ MlpTask::MlpTask(const ProjectedDataset& data, MlpConfig config, Index train_siz
     throw Error("--init-scale: must be a finite number > 0");
   const Index n = data.train.count();
   if (n == 0) throw Error(fmt::format("{}: the training split is empty", dataset_name_));
-  layout_ = make_layout(arch);
+  layout_ = mlp_param_layout(arch);
 
   // The task's training set: a seeded subset of the training split, in sorted order.
   std::vector<Index> idx(static_cast<size_t>(n));

@@ -25,6 +25,9 @@ std::string to_string(Activation a);
 // "48-48-10" -> {48, 48, 10}; throws l2o::Error (naming --arch) when malformed.
 std::vector<int> parse_arch(const std::string& text);
 std::string arch_to_string(const std::vector<int>& arch);
+// The coordinate groups of an MLP of widths `arch`: per layer, W_l (fan-out x fan-in, column-major)
+// then b_l, the last layer's marked as the output layer. MlpTask::layout() is this of its arch.
+ParamLayout mlp_param_layout(const std::vector<int>& arch);
 
 struct MlpConfig {
   std::vector<int> arch{48, 48, 10};  // input width, hidden widths..., classes
