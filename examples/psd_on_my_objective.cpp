@@ -24,20 +24,19 @@ constexpr int kHidden = 16;
 constexpr int kPoints = 128;
 
 // The user's model: y_hat = W2 tanh(W1 x + b1) + b2, parameters laid out as W1 | b1 | W2 | b2.
+// The builder places the groups one after another and computes their offsets, names (W1, b1, ...)
+// and layer numbers; the second layer is the output layer.
 l2o::ParamLayout regression_layout() {
-  using l2o::CoordinateGroup;
-  using l2o::GroupKind;
   l2o::ParamLayout layout;
-  // name, kind, layer, output layer?, rows, cols, offset
-  layout.groups.push_back(CoordinateGroup{"W1", GroupKind::Weight, 1, false, kHidden, 1, 0});
-  layout.groups.push_back(CoordinateGroup{"b1", GroupKind::Bias, 1, false, kHidden, 1, kHidden});
-  layout.groups.push_back(CoordinateGroup{"W2", GroupKind::Weight, 2, true, 1, kHidden, 2 * kHidden});
-  layout.groups.push_back(CoordinateGroup{"b2", GroupKind::Bias, 2, true, 1, 1, 3 * kHidden});
-  layout.dim = 3 * kHidden + 1;
+  layout.add_dense(/*fan_in=*/1, /*fan_out=*/kHidden)                            // W1 (16 x 1), b1 (16)
+      .add_dense(/*fan_in=*/kHidden, /*fan_out=*/1, /*output_layer=*/true);  // W2 (1 x 16), b2 (1)
   return layout;
 }
 
 struct Regression {
+  l2o::ParamLayout layout = regression_layout();
+  l2o::Index w1 = layout.group("W1").offset, b1 = layout.group("b1").offset, w2 = layout.group("W2").offset,
+             b2 = layout.group("b2").offset;
   l2o::Vec x, y;
 
   Regression() : x(kPoints), y(kPoints) {
@@ -50,20 +49,20 @@ struct Regression {
 
   // Mean squared error and its gradient, by hand-written backpropagation.
   double loss_grad(const l2o::Vec& p, l2o::Vec& g) const {
-    const auto W1 = p.segment(0, kHidden), b1 = p.segment(kHidden, kHidden), W2 = p.segment(2 * kHidden, kHidden);
-    const double b2 = p(3 * kHidden);
+    const auto W1 = p.segment(w1, kHidden), B1 = p.segment(b1, kHidden), W2 = p.segment(w2, kHidden);
+    const double B2 = p(b2);
     g = l2o::Vec::Zero(p.size());
     double loss = 0.0;
     for (int i = 0; i < kPoints; ++i) {
-      const l2o::Vec a = (W1 * x(i) + b1).array().tanh().matrix();
-      const double r = W2.dot(a) + b2 - y(i);
+      const l2o::Vec a = (W1 * x(i) + B1).array().tanh().matrix();
+      const double r = W2.dot(a) + B2 - y(i);
       loss += r * r / kPoints;
       const double dr = 2.0 * r / kPoints;
       const l2o::Vec da = (dr * W2.array() * (1.0 - a.array().square())).matrix();
-      g.segment(0, kHidden) += da * x(i);
-      g.segment(kHidden, kHidden) += da;
-      g.segment(2 * kHidden, kHidden) += dr * a;
-      g(3 * kHidden) += dr;
+      g.segment(w1, kHidden) += da * x(i);
+      g.segment(b1, kHidden) += da;
+      g.segment(w2, kHidden) += dr * a;
+      g(b2) += dr;
     }
     return loss;
   }
@@ -74,8 +73,8 @@ int main(int argc, char** argv) {
   try {
     // A problem this small gains nothing from Eigen's threads.
     Eigen::setNbThreads(1);
-    const l2o::ParamLayout layout = regression_layout();
     const Regression problem;
+    const l2o::ParamLayout& layout = problem.layout;
 
     // The optimizer: a policy file if given, otherwise a fresh (untrained) policy.
     l2o::OptimizerPtr opt;

@@ -12,7 +12,7 @@ import torch
 
 from . import _native
 from ._native import DivergenceError, Error
-from ._paths import policy_path
+from ._paths import default_policy_path
 from ._torch_layout import build_layout, last_module_params, param_names
 
 _STATE_KEY = "l2o"
@@ -41,7 +41,7 @@ class PSDSmall(torch.optim.Optimizer):
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
             raise Error(f"PSDSmall: threads must be a positive integer, got {threads!r}")
         self._output_ids, self._names = output_ids, names
-        self.policy_file = policy_path(self.l2o_name, policy)
+        self.policy_file = default_policy_path(self.l2o_name, policy)
         self._native = _native.PsdSmallStepper(self.policy_file, threads)
         self.batch_size = batch_size
         self._params = None

@@ -11,22 +11,27 @@
 Each optimizer but PSDSmall (l2o._psd_small) steps all its parameters as one flat float64 vector: the parameters are flattened
 into the C++ optimizer's own buffer (no further copy), the C++ step runs, and the new values are
 written back in each parameter's dtype (float32 or float64). Coordinate groups: l2o._torch_layout.
-Hand-designed optimizers default to the tuned values of configs/tuned.json (`tuned=False`: the C++
-defaults, `tuned=PATH`: another file); any keyword overrides one value. docs/python.md has the
-conventions and how they differ from torch.optim.
+The hand-designed optimizers take torch.optim's argument names and defaults (SGD, Adam, Adagrad,
+RMSprop; the papers' values where torch has none): `l2o.torch.Adam(params, lr=1e-3,
+betas=(0.9, 0.999), eps=1e-8)`. Nothing is read from the working directory; the values tuned on
+the paper's MNIST task are opt-in: `tuned=True` (the shipped configs/tuned.json) or `tuned=PATH`,
+any keyword given still overriding one value. docs/python.md has the conventions and how they
+differ from torch.optim.
 """
 import bisect
 import math
+import os
 
 import torch
 
 from . import _native
 from ._native import DivergenceError, Error
-from ._paths import policy_path, tuned_path
+from ._paths import default_policy_path, shipped_tuned_path
 from ._torch_layout import build_layout, last_module_params, param_names
 from ._psd_small import PSDSmall  # noqa: F401  (psd-small steps torch's memory in place)
 
-__all__ = ["PSD", "PSDSmall", "L2L", "SGD", "Momentum", "CG", "LBFGS", "AdaGrad", "Adam", "RMSprop", "L2OOptimizer"]
+__all__ = ["PSD", "PSDSmall", "L2L", "SGD", "Momentum", "CG", "LBFGS", "Adagrad", "AdaGrad", "Adam", "RMSprop",
+           "L2OOptimizer"]
 
 _STATE_KEY = "l2o"  # where state_dict() keeps the C++ optimizer's state, beside torch's entries
 
@@ -48,7 +53,7 @@ class L2OOptimizer(torch.optim.Optimizer):
         self._output_ids, self._names = output_ids, names
         self._hyper_keys = tuple(hyper)
         self._native = native
-        self._native_hyper = dict(hyper)
+        self._native_hyper = self._to_native(dict(hyper))
         self._slices = None  # [(param, offset, numel, x view, grad view)] once the layout is built
         self._steps = 0
 
@@ -97,9 +102,14 @@ class L2OOptimizer(torch.optim.Optimizer):
                     raise Error(f"{type(self).__name__}: param group {i} has {k} = {group[k]}, group 0 has "
                                 f"{hyper[k]}; l2o steps all parameters as one vector with one set of "
                                 "hyper-parameters")
-        if hyper != self._native_hyper:
-            self._native.set_hyper({k: float(v) if isinstance(v, torch.Tensor) else v for k, v in hyper.items()})
-            self._native_hyper = dict(hyper)
+        native = self._to_native({k: float(v) if isinstance(v, torch.Tensor) else v for k, v in hyper.items()})
+        if native != self._native_hyper:
+            self._native.set_hyper(native)
+            self._native_hyper = native
+
+    def _to_native(self, group_hyper):
+        """The C++ optimizer's hyper-parameters (l2o's names) from a param group's (torch's names)."""
+        return dict(group_hyper)
 
     # ----------------------------------------------------------------------------- stepping
     def _loss_value(self, loss, where):
@@ -221,19 +231,65 @@ class L2OOptimizer(torch.optim.Optimizer):
 
 
 class _HandDesigned(L2OOptimizer):
-    def __init__(self, params, given, tuned):
-        name = self.l2o_name
-        hyper = dict(_native.default_hyper(name))
-        if tuned is not False:
-            hyper.update(_native.tuned_hyper(name, tuned_path(tuned)))
-        hyper.update({k: v for k, v in given.items() if v is not None})
+    """A hand-designed C++ optimizer behind torch's argument names. A class lists its param-group
+    keys with their defaults (torch's, else the C++ library's = the papers'); `_renames` maps l2o's
+    names to torch's (rho -> alpha; Adam's beta1/beta2 become `betas`); `_unsupported` are torch
+    options l2o does not implement, accepted at torch's default value only."""
+    _defaults = {}
+    _renames = {}
+    _unsupported = {}
+
+    def __init__(self, params, given, tuned, name=None):
+        name = name or self.l2o_name
+        self.l2o_name = name
+        group = {}
+        self._apply_native(group, _native.default_hyper(name))  # every key, the C++ defaults
+        if tuned is not None and tuned is not False:
+            # Exactly `l2o train`'s values: the tuned ones over the C++ defaults (not torch's).
+            path = shipped_tuned_path() if tuned is True else os.fspath(tuned)
+            self._apply_native(group, _native.tuned_hyper(name, path))
+        else:
+            group.update(self._defaults)
+        group.update({k: v for k, v in given.items() if v is not None})
+        group.update({k: given.get(k, off) for k, off in self._unsupported.items()})  # torch's keys, checked
+        self._check_group(group)
+        native = self._to_native(group)
         # Building the C++ optimizer now checks every value (l2o.Error names the bad one).
-        super().__init__(params, hyper, _native.Optimizer(name, hyper))
+        super().__init__(params, group, _native.Optimizer(name, native))
+
+    def _apply_native(self, group, native_hyper):
+        for k, v in native_hyper.items():
+            if k in ("beta1", "beta2") and "betas" in self._defaults:
+                betas = list(group.get("betas", self._defaults["betas"]))
+                betas[k == "beta2"] = v
+                group["betas"] = tuple(betas)
+            else:
+                group[self._renames.get(k, k)] = v
+
+    def _check_group(self, group):
+        if "betas" in group:
+            b = group["betas"]
+            if not isinstance(b, (tuple, list)) or len(b) != 2:
+                raise Error(f"{type(self).__name__}: betas must be a pair (beta1, beta2), got {b!r}")
+
+    def _to_native(self, group_hyper):
+        back = {v: k for k, v in self._renames.items()}
+        out = {}
+        for k, v in group_hyper.items():
+            if k in self._unsupported:
+                if v != self._unsupported[k]:
+                    raise Error(f"{type(self).__name__}: {k} is not supported by l2o's {self.l2o_name} "
+                                f"(only {k}={self._unsupported[k]!r}, got {v!r})")
+            elif k == "betas" and "betas" in self._defaults:
+                out["beta1"], out["beta2"] = float(v[0]), float(v[1])
+            else:
+                out[back.get(k, k)] = v
+        return out
 
 
 class _Learned(L2OOptimizer):
     def __init__(self, params, policy, precision=None):
-        path = policy_path(self.l2o_name, policy)
+        path = default_policy_path(self.l2o_name, policy)
         super().__init__(params, {}, _native.Optimizer(self.l2o_name, None, path, precision))
         self.policy_file = path
 
@@ -265,23 +321,40 @@ class L2L(_Learned):
 
 
 class SGD(_HandDesigned):
-    """delta = -lr g."""
+    """torch.optim.SGD: delta = -lr g; with momentum, the heavy ball v <- momentum v - lr g, delta = v
+    (l2o's `momentum`: equal to torch's for a constant lr; a changed lr applies to the next
+    gradient only), or Nesterov's form. Defaults: lr 1e-3 (torch's), momentum 0. `tuned=True`: the
+    tuned values of `sgd`, of `momentum` when a momentum > 0 is given. dampening and weight_decay: 0 only."""
     l2o_name = "sgd"
+    _defaults = dict(lr=1e-3)
+    _unsupported = dict(dampening=0, weight_decay=0)
+    _momentum_default = 0.0
 
-    def __init__(self, params, lr=None, *, tuned=None):
-        super().__init__(params, dict(lr=lr), tuned)
+    def __init__(self, params, lr=None, momentum=None, dampening=0, weight_decay=0, nesterov=None, *, tuned=None):
+        cls = type(self).__name__
+        with_momentum = self._momentum_default > 0 or bool(momentum) or bool(nesterov)
+        if nesterov and not (self._momentum_default > 0 or momentum):
+            raise Error(f"{cls}: nesterov=True needs momentum > 0")
+        given = dict(lr=lr, dampening=dampening, weight_decay=weight_decay)
+        if with_momentum:
+            self._defaults = dict(lr=1e-3, momentum=self._momentum_default, nesterov=False)
+            given.update(momentum=momentum, nesterov=nesterov)
+        super().__init__(params, given, tuned, "momentum" if with_momentum else "sgd")
 
 
-class Momentum(_HandDesigned):
-    """Heavy ball v <- momentum v - lr g, delta = v (or Nesterov's form)."""
+class Momentum(SGD):
+    """SGD with momentum under l2o's name: SGD(params, lr, momentum=0.9, nesterov=False) (momentum 0
+    allowed); `tuned=True`: the tuned values of `momentum`."""
     l2o_name = "momentum"
+    _momentum_default = 0.9
 
     def __init__(self, params, lr=None, momentum=None, nesterov=None, *, tuned=None):
-        super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov), tuned)
+        super().__init__(params, lr=lr, momentum=momentum, nesterov=nesterov, tuned=tuned)
 
 
 class CG(_HandDesigned):
-    """Nonlinear conjugate gradient (PR+) with a strong-Wolfe line search; step(closure) only."""
+    """Nonlinear conjugate gradient (PR+) with a strong-Wolfe line search; step(closure) only.
+    Defaults: the C++ library's (docs/optimizers.md)."""
     l2o_name, needs_closure = "cg", True
 
     def __init__(self, params, lr=None, c1=None, c2=None, max_evals=None, restart_threshold=None,
@@ -291,34 +364,70 @@ class CG(_HandDesigned):
 
 
 class LBFGS(_HandDesigned):
-    """L-BFGS with a strong-Wolfe line search; step(closure) only."""
+    """L-BFGS with a strong-Wolfe line search; step(closure) only. `history_size` is torch's name for
+    `memory`. Defaults: the C++ library's (docs/optimizers.md)."""
     l2o_name, needs_closure = "lbfgs", True
 
     def __init__(self, params, lr=None, memory=None, c1=None, c2=None, max_evals=None, min_curvature=None, *,
-                 tuned=None):
-        super().__init__(params, dict(lr=lr, memory=memory, c1=c1, c2=c2, max_evals=max_evals,
-                                      min_curvature=min_curvature), tuned)
+                 history_size=None, tuned=None):
+        if memory is not None and history_size is not None:
+            raise Error("LBFGS: give memory or history_size (the same value), not both")
+        super().__init__(params, dict(lr=lr, memory=memory if history_size is None else history_size, c1=c1, c2=c2,
+                                      max_evals=max_evals, min_curvature=min_curvature), tuned)
 
 
-class AdaGrad(_HandDesigned):
-    """G <- G + g^2, delta = -lr g / (sqrt(G) + eps)."""
+class Adagrad(_HandDesigned):
+    """torch.optim.Adagrad: G <- G + g^2, delta = -lr g / (sqrt(G) + eps). Defaults: lr 1e-2,
+    eps 1e-10 (torch's). lr_decay, weight_decay and initial_accumulator_value: 0 only."""
     l2o_name = "adagrad"
+    _defaults = dict(lr=1e-2, eps=1e-10)
+    _unsupported = dict(lr_decay=0, weight_decay=0, initial_accumulator_value=0)
 
-    def __init__(self, params, lr=None, eps=None, *, tuned=None):
-        super().__init__(params, dict(lr=lr, eps=eps), tuned)
+    def __init__(self, params, lr=None, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=None, *,
+                 tuned=None):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps), tuned)
+
+
+AdaGrad = Adagrad  # l2o's earlier name
 
 
 class Adam(_HandDesigned):
-    """Adam (Kingma & Ba 2015, Algorithm 1)."""
+    """torch.optim.Adam = Adam (Kingma & Ba 2015, Algorithm 1). Defaults: lr 1e-3, betas (0.9, 0.999),
+    eps 1e-8 (the paper's and torch's). `beta1`/`beta2`: l2o's names for betas[0]/betas[1].
+    weight_decay 0 and amsgrad False only."""
     l2o_name = "adam"
+    _defaults = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    _unsupported = dict(weight_decay=0, amsgrad=False)
 
-    def __init__(self, params, lr=None, beta1=None, beta2=None, eps=None, *, tuned=None):
-        super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps), tuned)
+    def __init__(self, params, lr=None, betas=None, eps=None, weight_decay=0, amsgrad=False, *, beta1=None,
+                 beta2=None, tuned=None):
+        if betas is not None and (beta1 is not None or beta2 is not None):
+            raise Error("Adam: give betas=(beta1, beta2) or beta1/beta2, not both")
+        self._given_betas = (beta1, beta2)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad),
+                         tuned)
+
+    def _check_group(self, group):
+        beta1, beta2 = self._given_betas
+        if beta1 is not None or beta2 is not None:
+            b = list(group["betas"])
+            group["betas"] = (b[0] if beta1 is None else beta1, b[1] if beta2 is None else beta2)
+        super()._check_group(group)
 
 
 class RMSprop(_HandDesigned):
-    """s <- rho s + (1 - rho) g^2, b <- momentum b + g / (sqrt(s) + eps), delta = -lr b."""
+    """torch.optim.RMSprop: s <- alpha s + (1 - alpha) g^2, b <- momentum b + g / (sqrt(s) + eps),
+    delta = -lr b. Defaults: lr 1e-2, alpha 0.99, eps 1e-8, momentum 0 (torch's). `rho`: l2o's name
+    for alpha. weight_decay 0 and centered False only."""
     l2o_name = "rmsprop"
+    _defaults = dict(lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0)
+    _renames = {"rho": "alpha"}
+    _unsupported = dict(weight_decay=0, centered=False)
 
-    def __init__(self, params, lr=None, rho=None, eps=None, momentum=None, *, tuned=None):
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, momentum=momentum), tuned)
+    def __init__(self, params, lr=None, alpha=None, eps=None, weight_decay=0, momentum=None, centered=False, *,
+                 rho=None, tuned=None):
+        if alpha is not None and rho is not None:
+            raise Error("RMSprop: give alpha or rho (the same value), not both")
+        super().__init__(params, dict(lr=lr, alpha=alpha if rho is None else rho, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered), tuned)

@@ -31,7 +31,7 @@ EntriesAndTuned bench_optimizers(const py::object& optimizers, const py::object&
       pols.emplace_back(label.cast<std::string>(), py::str(file).cast<std::string>());
   bool needs_tuned = false;
   for (const auto& n : names) needs_tuned |= is_hand_designed_optimizer(n);
-  if (needs_tuned) out.tuned = TunedTable::load(resolve_tuned_path(tuned, L2O_SOURCE_DIR));
+  if (needs_tuned) out.tuned = TunedTable::load(resolve_tuned_path(tuned));
   out.entries = bench_entries(names, pols, out.tuned ? &*out.tuned : nullptr);
   return out;
 }

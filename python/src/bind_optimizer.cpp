@@ -10,9 +10,9 @@
 #include "bound_optimizer.hpp"
 #include "json_convert.hpp"
 #include "l2o/bench/optimizer_factory.hpp"
+#include "l2o/core/data_paths.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/core/precision.hpp"
-#include "l2o/optim/registry.hpp"
 
 namespace py = pybind11;
 
@@ -55,6 +55,7 @@ Eigen::Ref<Vec> buffer(BoundOptimizer& o) {
 }  // namespace
 
 void bind_optimizer(py::module_& m) {
+  register_learned_optimizers();  // psd, psd-small and l2l by name, like the tool
   py::class_<BoundOptimizer>(m, "Optimizer", R"doc(
 Any l2o optimizer (the seven hand-designed ones, psd, l2l) on one flat float64 vector.
 
@@ -109,10 +110,15 @@ write into opt.x / opt.grad and call opt.step_buffers(loss) to step without any 
       "tuned_hyper", [](const std::string& name, const std::string& path) { return to_python(tuned_hyper(name, path)); },
       py::arg("name"), py::arg("path") = "",
       "The tuned hyper-parameters `l2o train --optimizer NAME` uses: from `path`, else $L2O_TUNED, else "
-      "./configs/tuned.json, else the source tree's.");
-  m.def("resolve_tuned_path", &resolve_tuned_path, py::arg("flag_value") = "", py::arg("fallback_root") = "");
+      "./configs/tuned.json, else configs/tuned.json of $L2O_HOME, of the package or of the install prefix "
+      "(l2o.data_search).");
+  m.def("resolve_tuned_path", &resolve_tuned_path, py::arg("flag_value") = "");
   m.def("shipped_policy_path", &shipped_policy_path, py::arg("name"),
-        "policies/<name>-mnist.json in the current directory, else in the source tree.");
-  m.attr("source_dir") = L2O_SOURCE_DIR;
+        "The shipped policy of a learned optimizer: ./policies/<file> in the current directory, else in "
+        "$L2O_HOME, the package or the install prefix (l2o.data_search).");
+  m.def(
+      "data_search", [] { return describe_data_search(); },
+      "Where the shipped policies and tuned values are looked for, in order (core/data_paths.hpp).");
+  m.attr("source_dir") = L2O_SOURCE_DIR;  // the checkout's data/ for l2o.suite; never for policies or tuned values
 }
 }  // namespace l2o::python

@@ -27,4 +27,5 @@ PYBIND11_MODULE(_native, m) {
   l2o::python::bind_task(m);
   l2o::python::bind_bench(m);
   l2o::python::bind_psd_small(m);
+  l2o::python::bind_paths(m);
 }

@@ -190,7 +190,21 @@ def test_tuned_and_policy_paths(tmp_path, monkeypatch):
     mine.write_text('{"optimizers": {"adam": {"hyper": {"lr": 0.123}}}}')
     monkeypatch.setenv("L2O_TUNED", str(mine))  # the tool's environment variable
     assert l2o.tuned_path() == str(mine)
-    assert l2o.torch.Adam(small_mlp().parameters()).param_groups[0]["lr"] == 0.123
+    # l2o.torch reads tuned values only when asked (tuned=PATH here; tuned=True: the shipped file).
+    assert l2o.torch.Adam(small_mlp().parameters()).param_groups[0]["lr"] == 1e-3
+    assert l2o.torch.Adam(small_mlp().parameters(), tuned=l2o.tuned_path()).param_groups[0]["lr"] == 0.123
+
+
+def test_torch_default_policies_are_not_read_from_the_working_directory(tmp_path, monkeypatch):
+    import l2o._paths
+    shipped = l2o._paths.default_policy_path("psd-small")
+    assert os.path.isabs(shipped) and os.path.exists(shipped)
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "psd-small.json").write_text("not a policy")
+    (tmp_path / "policies" / "psd-mnist-multi-60min.json").write_text("not a policy")
+    monkeypatch.chdir(tmp_path)
+    assert l2o.torch.PSDSmall(small_mlp()).policy_file == shipped
+    assert l2o.torch.PSD(small_mlp()).policy_file == l2o._paths.default_policy_path("psd") != "policies/psd-mnist-multi-60min.json"
 
 
 def test_real_data_through_the_tool_loaders(tmp_path):

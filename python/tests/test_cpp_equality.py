@@ -43,6 +43,8 @@ def test_same_steps_as_the_cpp_train_loop(task, name):
     params = torch_params(task, task.initial_params(SEED))
     # PSD is told the minibatch size, as the train loop tells it (the default policy's batch-aware steps).
     extra = {"batch_size": BATCH} if name == "psd" else {}
+    if not learned:
+        extra = {"tuned": True}  # the train loop's values (the C++ test environment reads the shipped file)
     opt = CLASSES[name]([{"params": params, "weight_layout": "in_out"}], **extra)
     groups = task.layout.groups
     # Same groups as the task: kinds, output-layer flags, sizes and offsets.

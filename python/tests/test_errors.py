@@ -138,8 +138,21 @@ def test_bad_hyper_parameters():
         l2o.torch.Momentum(params(), momentum=1.0)
     with pytest.raises(l2o.Error, match="lr"):
         l2o.torch.Adam(params(), lr=-1.0)
-    with pytest.raises(TypeError):
-        l2o.torch.Adam(params(), betas=(0.9, 0.99))  # l2o's names: beta1, beta2
+    with pytest.raises(l2o.Error, match="give betas=\\(beta1, beta2\\) or beta1/beta2, not both"):
+        l2o.torch.Adam(params(), betas=(0.9, 0.99), beta1=0.8)
+    with pytest.raises(l2o.Error, match="betas must be a pair"):
+        l2o.torch.Adam(params(), betas=0.9)
+    with pytest.raises(l2o.Error, match="beta2 must be in"):
+        l2o.torch.Adam(params(), betas=(0.9, 1.0))
+    # torch options l2o does not implement: only their no-op values.
+    with pytest.raises(l2o.Error, match="weight_decay is not supported by l2o's adam"):
+        l2o.torch.Adam(params(), weight_decay=0.01)
+    with pytest.raises(l2o.Error, match="centered is not supported"):
+        l2o.torch.RMSprop(params(), centered=True)
+    with pytest.raises(l2o.Error, match="nesterov=True needs momentum > 0"):
+        l2o.torch.SGD(params(), nesterov=True)
+    with pytest.raises(l2o.Error, match="dampening is not supported"):
+        l2o.torch.SGD(params(), momentum=0.9, dampening=0.1)
     with pytest.raises(l2o.Error, match="tuned-values file '.*missing.json' does not exist"):
         l2o.torch.Adam(params(), tuned="missing.json")
 

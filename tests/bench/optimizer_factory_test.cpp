@@ -118,16 +118,35 @@ TEST(TunedTable, RejectsMissingMalformedAndForeignFiles) {
   EXPECT_TRUE(contains(factory_error_of([&] { TunedTable::load(nohyper); }), "optimizer 'sgd' has no \"hyper\""));
 }
 
-TEST(ResolveTunedPath, FlagThenEnvironmentThenLocalThenFallback) {
-  EXPECT_EQ(resolve_tuned_path("x.json", "/src"), "x.json");
+TEST(ResolveTunedPath, FlagThenEnvironmentThenLocalThenDataRoots) {
+  EXPECT_EQ(resolve_tuned_path("x.json"), "x.json");
   ::setenv("L2O_TUNED", "/env/tuned.json", 1);
-  EXPECT_EQ(resolve_tuned_path("", "/src"), "/env/tuned.json");
+  EXPECT_EQ(resolve_tuned_path(""), "/env/tuned.json");
   ::unsetenv("L2O_TUNED");
   const auto root = std::filesystem::path(L2O_BINARY_DIR) / "bench_test_root";
   std::filesystem::create_directories(root / "configs");
   std::ofstream(root / "configs" / "tuned.json") << "{}";
-  // The test runs in the build directory, which has no configs/tuned.json of its own.
-  if (!std::filesystem::exists("configs/tuned.json"))
-    EXPECT_EQ(resolve_tuned_path("", root.string()), (root / "configs" / "tuned.json").string());
+  // The test runs in the build directory, which has no configs/tuned.json of its own: $L2O_HOME's.
+  if (!std::filesystem::exists("configs/tuned.json")) {
+    ::setenv("L2O_HOME", root.c_str(), 1);
+    EXPECT_EQ(resolve_tuned_path(""), (root / "configs" / "tuned.json").string());
+    ::setenv("L2O_HOME", (root / "nothing-here").c_str(), 1);
+    EXPECT_EQ(resolve_tuned_path(""), "configs/tuned.json");
+    const std::string msg = factory_error_of([] { TunedTable::load(resolve_tuned_path("")); });
+    EXPECT_TRUE(contains(msg, "does not exist")) << msg;
+    EXPECT_TRUE(contains(msg, "$L2O_HOME=" + (root / "nothing-here").string())) << "says where it looked: " << msg;
+    ::unsetenv("L2O_HOME");
+  }
   std::filesystem::remove_all(root);
+}
+
+// One registry for every optimizer: the learned ones are in it once this layer is linked.
+TEST(MakeOptimizer, TheLearnedOptimizersAreRegisteredInTheOneRegistry) {
+  register_learned_optimizers();  // again: nothing changes
+  EXPECT_EQ(learned_optimizer_names(), (std::vector<std::string>{"psd", "psd-small", "l2l"}));
+  EXPECT_EQ(shipped_policy_file("psd-small"), "psd-small.json");
+  for (const auto& name : learned_optimizer_names()) {
+    EXPECT_EQ(optimizer_entry(name).kind, OptimizerKind::Learned) << name;
+    if (std::filesystem::exists(shipped_policy_path(name))) EXPECT_EQ(make_optimizer({name})->name(), name);
+  }
 }

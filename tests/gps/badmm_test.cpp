@@ -1,7 +1,7 @@
 // BADMM duals and the policy-regression targets: the target minimises the theta-objective of
 // method §5.6 for a fixed state, the closed-form Sigma_pi minimises its covariance terms, the
 // lambda and nu updates follow their rules.
-#include "l2o/gps/badmm.hpp"
+#include "l2o/gps/algorithm/badmm_duals.hpp"
 
 #include <gtest/gtest.h>
 

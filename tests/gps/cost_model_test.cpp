@@ -1,6 +1,6 @@
 // The tied quadratic cost: on a separable quadratic objective with one curvature per group the
 // fitted curvatures are exact and the tied per-coordinate cost reproduces the meta-loss exactly.
-#include "l2o/gps/cost_model.hpp"
+#include "l2o/gps/traj_opt/cost_model.hpp"
 
 #include <gtest/gtest.h>
 

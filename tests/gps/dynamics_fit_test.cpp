@@ -1,6 +1,6 @@
 // Linear-Gaussian dynamics fits: recovery of a known time-varying system with and without the
 // GMM/NIW prior, and the prior's benefit when each step has few samples.
-#include "l2o/gps/dynamics_fit.hpp"
+#include "l2o/gps/dynamics/dynamics_fit.hpp"
 
 #include <gtest/gtest.h>
 

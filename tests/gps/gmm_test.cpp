@@ -1,6 +1,6 @@
 // Gaussian mixture by EM: recovery of a known mixture, log-sum-exp responsibilities, warm start,
 // mixture moments against sampled moments.
-#include "l2o/gps/gmm.hpp"
+#include "l2o/gps/dynamics/gmm.hpp"
 
 #include <gtest/gtest.h>
 

@@ -8,10 +8,10 @@
 #include <gtest/gtest.h>
 
 #include "gps/gps_test_util.hpp"
-#include "l2o/gps/cost_model.hpp"
-#include "l2o/gps/dynamics_fit.hpp"
-#include "l2o/gps/lqg.hpp"
-#include "l2o/gps/step_adjust.hpp"
+#include "l2o/gps/dynamics/dynamics_fit.hpp"
+#include "l2o/gps/traj_opt/cost_model.hpp"
+#include "l2o/gps/traj_opt/lqg.hpp"
+#include "l2o/gps/traj_opt/step_adjust.hpp"
 
 namespace l2o::gps {
 namespace {

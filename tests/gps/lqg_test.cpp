@@ -1,7 +1,7 @@
 // LQG with KL terms: plain LQR against an independent Riccati recursion and a batch QP, forward
 // pass and expected KL against simulation, optimality of the augmented solution (finite
 // differences of the un-divided objective), the trust region, and the non-PD guards.
-#include "l2o/gps/lqg.hpp"
+#include "l2o/gps/traj_opt/lqg.hpp"
 
 #include <gtest/gtest.h>
 

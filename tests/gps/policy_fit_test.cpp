@@ -1,5 +1,5 @@
 // Linearisation of a policy: recovery of known K_t, k_t, S_t (plain and with the GMM prior).
-#include "l2o/gps/policy_fit.hpp"
+#include "l2o/gps/policy/policy_fit.hpp"
 
 #include <gtest/gtest.h>
 

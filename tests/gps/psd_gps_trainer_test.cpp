@@ -17,7 +17,7 @@
 #include "l2o/core/error.hpp"
 #include "l2o/gps/controllers.hpp"
 #include "l2o/gps/meta_train_config.hpp"
-#include "l2o/gps/policy_regression.hpp"
+#include "l2o/gps/policy/policy_regression.hpp"
 #include "l2o/gps/psd_gps_trainer.hpp"
 #include "l2o/gps/rollout.hpp"
 #include "support/synthetic_data.hpp"

@@ -1,12 +1,12 @@
 // Step-size adaptation: the multiplier rule and its clipping, the realised-KL limit, and the cost
 // estimate of a policy under a model (expected cost + nu-weighted KL to the global policy).
-#include "l2o/gps/step_adjust.hpp"
+#include "l2o/gps/traj_opt/step_adjust.hpp"
 
 #include <gtest/gtest.h>
 
 #include "gps/gps_test_util.hpp"
 #include "l2o/core/error.hpp"
-#include "l2o/gps/lqg.hpp"
+#include "l2o/gps/traj_opt/lqg.hpp"
 
 namespace l2o::gps {
 namespace {

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "l2o/core/error.hpp"
-#include "l2o/nn/base64.hpp"
+#include "l2o/core/base64.hpp"
 #include "l2o/nn/policy_file.hpp"
 
 namespace l2o {

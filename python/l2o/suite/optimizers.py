@@ -92,7 +92,7 @@ def _l2o_named(name):
         spec = _learned(f"l2o:{name}", cls)
     else:
         def make(model, lr, task):
-            return cls(model)  # the tuned values of configs/tuned.json (tuned on the paper's MNIST MLP)
+            return cls(model, tuned=True)  # the shipped configs/tuned.json (tuned on the paper's MNIST MLP)
         spec = OptSpec(f"l2o:{name}", f"l2o.torch.{cls.__name__} at configs/tuned.json's values", make, f"l2o-{name}",
                        needs_loss=cls.needs_loss, needs_closure=cls.needs_closure)
     return spec

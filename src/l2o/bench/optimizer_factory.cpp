@@ -3,122 +3,75 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
+#include "l2o/core/data_paths.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/l2l/l2l_optimizer.hpp"
-#include "l2o/optim/registry.hpp"
 #include "l2o/psd/psd_optimizer.hpp"
 #include "l2o/psd_small/psd_small_optimizer.hpp"
 
 namespace l2o {
 
 namespace {
+constexpr const char* kTunedRelative = "configs/tuned.json";
 
-// Checks that a file can be opened for reading; the message names the file and who needs it.
-void require_readable(const std::string& path, const std::string& what, const std::string& hint = "") {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec))
-    throw Error(fmt::format("{} '{}' does not exist{}", what, path, hint));
-  if (std::filesystem::is_directory(path, ec))
-    throw Error(fmt::format("{} '{}' is a directory, not a file", what, path));
-  std::ifstream in(path);
-  if (!in) throw Error(fmt::format("{} '{}' cannot be read", what, path));
+OptimizerEntry learned_entry(const std::string& name, const std::string& shipped_policy,
+                             std::function<OptimizerPtr(const OptimizerSpec&)> make) {
+  OptimizerEntry e;
+  e.name = name;
+  e.kind = OptimizerKind::Learned;
+  e.make = std::move(make);
+  e.shipped_policy = shipped_policy;
+  return e;
 }
 
-// ---------------------------------------------------------------------------------------------
-// The learned optimizers: "psd" and "l2l" policies are built from their policy files. Without a
-// file, the project's shipped policy (shipped_policy_path) is used.
-OptimizerPtr make_learned_optimizer(const OptimizerSpec& spec) {
-  const std::string path = spec.policy_file.empty() ? shipped_policy_path(spec.name) : spec.policy_file;
-  require_readable(path, fmt::format("optimizer '{}': policy file", spec.name),
-                   spec.policy_file.empty() ? fmt::format(" (give --policy FILE, or meta-train one with `l2o "
-                                                          "meta-train --method {}`)",
-                                                          spec.name)
-                                            : "");
-  if (spec.name == "psd") return make_psd(path, PsdRuntimeOptions{spec.precision, spec.threads});
-  // psd-small runs float32 always (its fused step, docs/psd-small.md); --precision is PSD's and L2L's.
-  if (spec.name == "psd-small") return make_psd_small(path, PsdSmallRuntimeOptions{spec.threads});
-  return make_l2l(path, spec.precision);
-}
-// ---------------------------------------------------------------------------------------------
-
+// A program that links this file (the tool, the Python module, the bench tests) has the learned
+// optimizers before main; register_learned_optimizers makes sure of it where that is not so.
+[[maybe_unused]] const bool learned_optimizers_registered_at_start = (register_learned_optimizers(), true);
 }  // namespace
 
-std::string shipped_policy_file(const std::string& name) {
-  // PSD's default is the policy of policies/psd-mnist-multi-60min.recipe.sh (55 minutes on the
-  // 2-core machine): π pre-trained over a family of MNIST nets with moment features and width- and
-  // batch-aware steps, fine-tuned by ES on its own meta-loss, its output layer's read-outs again
-  // with many-class and noisy members, and its output layer warmed up at small minibatches
-  // (docs/meta-training.md, "The shipped policies"). The paper-protocol policy psd-mnist.json runs
-  // with --policy; policies/MANIFEST.json lists the shipped files.
-  if (name == "psd") return "psd-mnist-multi-60min.json";
-  if (name == "psd-small") return "psd-small.json";  // docs/psd-small.md, "Meta-training"
-  return fmt::format("{}-mnist.json", name);
+void register_learned_optimizers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // PSD's default is the policy of policies/psd-mnist-multi-60min.recipe.sh (55 minutes on the
+    // 2-core machine): π pre-trained over a family of MNIST nets with moment features and width- and
+    // batch-aware steps, fine-tuned by ES on its own meta-loss, its output layer's read-outs again
+    // with many-class and noisy members, and its output layer warmed up at small minibatches
+    // (docs/meta-training.md, "The shipped policies"). The paper-protocol policy psd-mnist.json runs
+    // with --policy; policies/MANIFEST.json lists the shipped files.
+    register_optimizer(learned_entry("psd", "psd-mnist-multi-60min.json", [](const OptimizerSpec& s) {
+      return make_psd(s.policy_file, PsdRuntimeOptions{s.precision, s.threads});
+    }));
+    // psd-small runs float32 always (its fused step, docs/psd-small.md); --precision is PSD's and L2L's.
+    register_optimizer(learned_entry("psd-small", "psd-small.json", [](const OptimizerSpec& s) {
+      return make_psd_small(s.policy_file, PsdSmallRuntimeOptions{s.threads});
+    }));
+    register_optimizer(learned_entry("l2l", "l2l-mnist.json",
+                                     [](const OptimizerSpec& s) { return make_l2l(s.policy_file, s.precision); }));
+  });
 }
 
-std::string shipped_policy_path(const std::string& name) {
-  const std::string local = "policies/" + shipped_policy_file(name);
-  std::error_code ec;
-  if (std::filesystem::exists(local, ec)) return local;
-  const std::string installed = fmt::format("{}/{}", L2O_SOURCE_DIR, local);
-  if (std::filesystem::exists(installed, ec)) return installed;
-  return local;
-}
-
-const std::vector<std::string>& learned_optimizer_names() {
-  static const std::vector<std::string> names{"psd", "psd-small", "l2l"};
-  return names;
-}
-
-bool is_learned_optimizer(const std::string& name) {
-  const auto& n = learned_optimizer_names();
-  return std::find(n.begin(), n.end(), name) != n.end();
-}
-
-bool is_hand_designed_optimizer(const std::string& name) { return is_hand_designed(name); }
-
-std::vector<std::string> known_optimizer_names() {
-  std::vector<std::string> names;
-  for (const auto& n : hand_designed_names()) names.push_back(n);
-  for (const auto& n : learned_optimizer_names()) names.push_back(n);
-  return names;
-}
-
-nlohmann::json default_hyper(const std::string& name) {
-  if (!is_hand_designed_optimizer(name))
-    throw Error(fmt::format("unknown hand-designed optimizer '{}' (known: {})", name,
-                            fmt::join(hand_designed_names(), ", ")));
-  return hand_designed_defaults(name);
-}
-
-OptimizerPtr make_optimizer(const OptimizerSpec& spec) {
-  if (is_learned_optimizer(spec.name)) return make_learned_optimizer(spec);
-  if (!is_hand_designed_optimizer(spec.name))
-    throw Error(fmt::format("unknown optimizer '{}' (known: {})", spec.name, fmt::join(known_optimizer_names(), ", ")));
-  // The registry rejects unknown keys, wrong types, non-finite and out-of-range values.
-  return make_hand_designed(spec.name, spec.hyper.is_null() ? nlohmann::json::object() : spec.hyper);
-}
-
-std::string resolve_tuned_path(const std::string& flag_value, const std::string& fallback_root) {
+std::string resolve_tuned_path(const std::string& flag_value) {
   if (!flag_value.empty()) return flag_value;
   if (const char* env = std::getenv("L2O_TUNED"); env && *env) return env;
-  const std::string local = "configs/tuned.json";
   std::error_code ec;
-  if (std::filesystem::exists(local, ec)) return local;
-  if (!fallback_root.empty()) {
-    const std::string root = (std::filesystem::path(fallback_root) / local).string();
-    if (std::filesystem::exists(root, ec)) return root;
-  }
-  return local;
+  if (std::filesystem::exists(kTunedRelative, ec)) return kTunedRelative;
+  if (std::string found = find_data_file(kTunedRelative); !found.empty()) return found;
+  return kTunedRelative;
 }
 
 TunedTable TunedTable::load(const std::string& path) {
-  require_readable(path, "tuned-values file", " (give --tuned FILE, or write it with `l2o tune`)");
+  std::string hint = " (give --tuned FILE, or write it with `l2o tune`)";
+  if (path == kTunedRelative)  // the default, found nowhere: say where it was looked for
+    hint = fmt::format(" (searched ./configs, $L2O_TUNED unset, then {}; give --tuned FILE, set L2O_TUNED, or "
+                       "write it with `l2o tune`)",
+                       describe_data_search());
+  require_readable_file(path, "tuned-values file", hint);
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
@@ -154,6 +107,6 @@ nlohmann::json tuned_hyper(const std::string& name, const std::string& path) {
   if (!is_hand_designed(name))
     throw Error(fmt::format("optimizer '{}' has no tuned hyper-parameters (only the hand-designed ones are tuned: {})",
                             name, fmt::join(hand_designed_names(), ", ")));
-  return TunedTable::load(resolve_tuned_path(path, L2O_SOURCE_DIR)).hyper(name);
+  return TunedTable::load(resolve_tuned_path(path)).hyper(name);
 }
 }  // namespace l2o

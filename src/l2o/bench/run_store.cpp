@@ -14,7 +14,7 @@
 #include "l2o/core/distributed.hpp"
 #include "l2o/core/error.hpp"
 #include "l2o/core/kill_point.hpp"
-#include "l2o/nn/sha256.hpp"
+#include "l2o/core/sha256.hpp"
 
 namespace l2o {
 

@@ -31,10 +31,6 @@
 #include <malloc.h>
 #endif
 
-#ifndef L2O_SOURCE_DIR
-#define L2O_SOURCE_DIR "."
-#endif
-
 namespace l2o::cli {
 
 namespace {
@@ -269,9 +265,7 @@ void add_meta_train_command(CLI::App& app) {
   cmd->add_option("--method", flags->method, "Meta-training method: l2l, psd (GPS) or psd-es (ES fine-tuning of a PSD policy)")->required();
   add_task_flags(cmd, flags->task);
   add_data_flags(cmd, flags->data);
-  cmd->add_option("--batch", flags->batch, "Minibatch size of the optimizee")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1000000));
+  add_batch_flag(cmd, flags->batch, "Minibatch size of the optimizee");
   cmd->add_option("--horizon", flags->horizon, "Steps per episode (the meta-loss horizon)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000000));
@@ -283,10 +277,8 @@ void add_meta_train_command(CLI::App& app) {
   cmd->add_option("--out", flags->out, "Policy file to write (the best policy on validation)")->required();
   cmd->add_option("--checkpoint", flags->checkpoint, "Checkpoint written after every epoch (default: OUT.checkpoint.json)");
   cmd->add_option("--resume", flags->resume, "Continue from a checkpoint written by an earlier run");
-  cmd->add_option("--threads", flags->threads, "Threads for the matrix products")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
-  cmd->add_flag("--quiet", flags->quiet, "Print nothing but errors");
+  add_threads_flag(cmd, flags->threads, "Threads for the matrix products");
+  add_quiet_flag(cmd, flags->quiet);
   add_l2l_flags(cmd, *l2l);
   add_psd_flags(cmd, *psd);
   add_es_flags(cmd, *es);

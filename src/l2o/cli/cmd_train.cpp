@@ -1,5 +1,6 @@
 // `l2o train`: one optimizer on one task, with a per-iteration trace.
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <optional>
@@ -151,10 +152,10 @@ void add_train_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("train", "Run one optimizer on one task and write a per-iteration trace");
   add_task_flags(cmd, flags->task);
   add_data_flags(cmd, flags->data);
-  cmd->add_option("--optimizer", flags->optimizer, "sgd, momentum, cg, lbfgs, adagrad, adam, rmsprop, psd, l2l")
+  cmd->add_option("--optimizer", flags->optimizer, fmt::format("{}", fmt::join(known_optimizer_names(), ", ")))
       ->capture_default_str();
   cmd->add_option("--policy", flags->policy, "Policy file of a learned optimizer (psd, psd-small, l2l)");
-  cmd->add_option("--tuned", flags->tuned, "Tuned hyper-parameters file (default configs/tuned.json)");
+  add_tuned_flag(cmd, flags->tuned);
   cmd->add_option("--lr", flags->lr, "Step size")->check(positive_number);
   cmd->add_option("--momentum", flags->momentum, "Momentum coefficient")->check(unit_interval);
   cmd->add_option("--beta1", flags->beta1, "Adam first-moment decay")->check(unit_interval);
@@ -162,25 +163,19 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--eps", flags->eps, "Stabilising epsilon")->check(positive_number);
   cmd->add_flag("--nesterov", flags->nesterov, "Nesterov momentum");
   cmd->add_option("--hyper", flags->hyper, "Other hyper-parameters as a JSON object");
-  cmd->add_option("--batch", flags->run.batch, "Minibatch size")->capture_default_str()->check(CLI::Range(1, 1000000));
+  add_batch_flag(cmd, flags->run.batch);
   cmd->add_option("--iters", flags->run.iters, "Iterations")->capture_default_str()->check(CLI::Range(1, 100000000));
   cmd->add_option("--seed", flags->run.seed, "Seed of the initialisation and the minibatch sequence")
       ->capture_default_str();
-  cmd->add_option("--eval-every", flags->run.eval_every, "Evaluate the true objective every k iterations")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100000000));
+  add_eval_every_flag(cmd, flags->run.eval_every, "Evaluate the true objective every k iterations", 100000000);
   add_precision_flag(cmd, flags->precision);
-  cmd->add_option("--threads", flags->threads,
-                  "Threads inside one PSD step (the result is identical for any number)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
-  cmd->add_option("--divergence-factor", flags->divergence_factor,
-                  "A run whose true objective exceeds this many times its initial value is reported as diverged "
-                  "(a non-zero exit; the trace is still written), as l2o bench counts it; 0: only non-finite values")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+  add_threads_flag(cmd, flags->threads, "Threads inside one PSD step (the result is identical for any number)");
+  add_divergence_factor_flag(cmd, flags->divergence_factor,
+                             "A run whose true objective exceeds this many times its initial value is reported as "
+                             "diverged (a non-zero exit; the trace is still written), as l2o bench counts it; 0: only "
+                             "non-finite values");
   cmd->add_option("--out", flags->out, "Trace CSV (iter,objective,minibatch_loss,grad_norm,step_norm,seconds)");
-  cmd->add_flag("--quiet", flags->quiet, "Print nothing but errors");
+  add_quiet_flag(cmd, flags->quiet);
   cmd->callback([flags] { run_train(*flags); });
 }
 }  // namespace l2o::cli

@@ -84,7 +84,7 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("--optimizers", flags->optimizers, "Optimizers to tune (comma-separated)")
       ->delimiter(',')
       ->capture_default_str();
-  cmd->add_option("--batch", flags->settings.batch, "Minibatch size")->capture_default_str()->check(CLI::Range(1, 1000000));
+  add_batch_flag(cmd, flags->settings.batch);
   cmd->add_option("--iters", flags->settings.iters, "Iterations per run (the meta-loss horizon)")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000000));
@@ -93,15 +93,9 @@ void add_tune_command(CLI::App& app) {
       ->check(CLI::Range(1, 10000));
   cmd->add_option("--first-seed", flags->settings.first_seed, "First tuning seed (evaluation seeds start at 1000)")
       ->capture_default_str();
-  cmd->add_option("--eval-every", flags->settings.eval_every,
-                  "Evaluate the true objective every k iterations (the meta-loss interpolates between them)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 10000000));
-  cmd->add_option("--divergence-factor", flags->settings.divergence_factor,
-                  "A run whose true objective exceeds this multiple of its initial value counts as diverged (0: only "
-                  "non-finite values)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+  add_eval_every_flag(cmd, flags->settings.eval_every,
+                      "Evaluate the true objective every k iterations (the meta-loss interpolates between them)");
+  add_divergence_factor_flag(cmd, flags->settings.divergence_factor);
   cmd->add_option("--lr-min", flags->lr_min, "Smallest step size of the half-decade grid")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -113,8 +107,8 @@ void add_tune_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 0.999999));
   cmd->add_option("--out", flags->out, "Where to write the tuned values")->capture_default_str();
-  cmd->add_option("--jobs", flags->settings.jobs, "Runs in parallel")->capture_default_str()->check(CLI::Range(1, 1024));
-  cmd->add_flag("--quiet", flags->quiet, "Print nothing but errors");
+  add_jobs_flag(cmd, flags->settings.jobs);
+  add_quiet_flag(cmd, flags->quiet);
   cmd->callback([flags, cmd] { run_tune(*flags, reproducible_command(*cmd)); });
 }
 }  // namespace l2o::cli

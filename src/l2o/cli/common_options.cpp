@@ -109,6 +109,40 @@ void add_precision_flag(CLI::App* cmd, std::string& precision) {
       ->capture_default_str()
       ->check(CLI::IsMember({"float32", "float64", "bf16x3"}));
 }
+CLI::Option* add_quiet_flag(CLI::App* cmd, bool& quiet, const std::string& description) {
+  return cmd->add_flag("--quiet", quiet, description);
+}
+
+CLI::Option* add_jobs_flag(CLI::App* cmd, int& jobs, const std::string& description) {
+  return cmd->add_option("--jobs", jobs, description)->capture_default_str()->check(CLI::Range(1, 1024));
+}
+
+CLI::Option* add_threads_flag(CLI::App* cmd, int& threads, const std::string& description) {
+  return cmd->add_option("--threads", threads, description)->capture_default_str()->check(CLI::Range(1, 1024));
+}
+
+CLI::Option* add_batch_flag(CLI::App* cmd, int& batch, const std::string& description) {
+  return cmd->add_option("--batch", batch, description)->capture_default_str()->check(CLI::Range(1, 1000000));
+}
+
+CLI::Option* add_eval_every_flag(CLI::App* cmd, int& eval_every, const std::string& description, int max_every) {
+  return cmd->add_option("--eval-every", eval_every, description)->capture_default_str()->check(CLI::Range(1, max_every));
+}
+
+CLI::Option* add_divergence_factor_flag(CLI::App* cmd, double& factor, const std::string& description) {
+  return cmd->add_option("--divergence-factor", factor, description)->capture_default_str()->check(CLI::NonNegativeNumber);
+}
+
+CLI::Option* add_tuned_flag(CLI::App* cmd, std::string& tuned) {
+  return cmd->add_option("--tuned", tuned,
+                         "Tuned hyper-parameters file (default: $L2O_TUNED, else ./configs/tuned.json, else the "
+                         "shipped configs/tuned.json)");
+}
+
+CLI::Option* add_input_policy_flag(CLI::App* cmd, std::string& policy, const std::string& description) {
+  return cmd->add_option("--policy", policy, description)->required()->check(CLI::ExistingFile);
+}
+
 std::string source_revision() {
   namespace fs = std::filesystem;
   const fs::path git = fs::path(L2O_SOURCE_DIR) / ".git";

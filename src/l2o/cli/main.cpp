@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "l2o/bench/optimizer_factory.hpp"
 #include "l2o/cli/commands.hpp"
 #include "l2o/core/distributed.hpp"
 #include "l2o/core/error.hpp"
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
   // run: Eigen's own OpenMP threads made a 400-iteration MNIST run 14x slower on a loaded 2-core
   // machine (26 s against 1.9 s). OMP_NUM_THREADS, when set, still decides.
   if (std::getenv("OMP_NUM_THREADS") == nullptr) Eigen::setNbThreads(1);
+  // Every optimizer by name through one registry (optim/registry.hpp): the learned ones join it here.
+  l2o::register_learned_optimizers();
   CLI::App app{"l2o: learned optimizers (Li & Malik 2017, Predicted Step Descent) and their baselines"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "l2o 0.1.0");

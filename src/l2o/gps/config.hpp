@@ -14,7 +14,7 @@
 
 namespace l2o::gps {
 
-// Gaussian mixture fitted by EM (gmm.hpp).
+// Gaussian mixture fitted by EM (dynamics/gmm.hpp).
 struct GmmOptions {
   int clusters = 10;             // number of mixture components
   int max_iterations = 100;      // EM iterations at most [GPS-code]
@@ -36,7 +36,7 @@ struct GmmPriorOptions {
   double strength = 1.0;             // NIW pseudo-counts m = n0 = strength [GPS-code, LFDA16]
 };
 
-// Per-time-step linear-Gaussian dynamics fit (dynamics_fit.hpp), §5.4.
+// Per-time-step linear-Gaussian dynamics fit (dynamics/dynamics_fit.hpp), §5.4.
 struct DynamicsFitOptions {
   double regularization = 1e-6;         // ridge on the (s,a) covariance block, relative to each
                                         // input's variance [GPS-code value; relative: ours]
@@ -45,19 +45,19 @@ struct DynamicsFitOptions {
   bool full_initial_covariance = true;  // full initial-state covariance [ours]; false: diagonal [GPS-code]
 };
 
-// Linearisation of the global policy (policy_fit.hpp), §5.5.
+// Linearisation of the global policy (policy/policy_fit.hpp), §5.5.
 struct PolicyFitOptions {
   double regularization = 1e-6;  // as DynamicsFitOptions::regularization
   double min_variance = 1e-12;   // eigenvalue floor of the residual covariance [ours]
 };
 
-// How the per-step objective change is charged in the meta-loss sum_t f(x_t) (cost_model.hpp).
+// How the per-step objective change is charged in the meta-loss sum_t f(x_t) (traj_opt/cost_model.hpp).
 enum class CostWeighting {
   Remaining,  // weight T - t: the change made by a_t is paid at every later step [ours, default]
   Uniform,    // weight 1: only the immediate change (myopic; for ablations)
 };
 
-// The tied quadratic cost of §2.4 (cost_model.hpp).
+// The tied quadratic cost of §2.4 (traj_opt/cost_model.hpp).
 struct CostOptions {
   CostWeighting weighting = CostWeighting::Remaining;
   int curvature_window = 2;       // curvature of step t is fitted on steps t-w..t+w [ours]
@@ -75,7 +75,7 @@ struct CostOptions {
   double scale = 1.0;
 };
 
-// One LQG backward/forward pass (lqg.hpp), §5.3 items 1-4.
+// One LQG backward/forward pass (traj_opt/lqg.hpp), §5.3 items 1-4.
 struct LqgOptions {
   double entropy_weight = 0.0;         // extra max-entropy weight in the divisor [GPS-code max_ent_traj]
   double min_action_variance = 1e-20;  // eigenvalue clamp of psi's covariance G_t [ours]
@@ -85,7 +85,7 @@ struct LqgOptions {
   double kappa_cap = 1e16;             // give up (l2o::Error) when kappa reaches this [GPS-code]
 };
 
-// The KL trust region and the dual search on kappa (lqg.hpp), §5.3 items 5-6.
+// The KL trust region and the dual search on kappa (traj_opt/lqg.hpp), §5.3 items 5-6.
 struct TrustRegionOptions {
   double kl_step = 0.2;       // per-step KL budget; epsilon = kl_step * T * step_mult [GPS-code]
   double kappa_init = 1.0;    // kappa of the first iteration; later ones carry it over [GPS-code]
@@ -96,7 +96,7 @@ struct TrustRegionOptions {
   LqgOptions lqg;
 };
 
-// Step-size adaptation from predicted vs actual improvement (step_adjust.hpp), §5.3 item 6.
+// Step-size adaptation from predicted vs actual improvement (traj_opt/step_adjust.hpp), §5.3 item 6.
 struct StepSizeOptions {
   double init_step_mult = 1.0;        // [GPS-code]
   double min_step_mult = 0.01;        // [GPS-code]
@@ -108,7 +108,7 @@ struct StepSizeOptions {
                                       // fell short of the bound [GPS-code BADMM]
 };
 
-// Schedule of the BADMM weights nu_{g,t} (badmm.hpp), §5.2.
+// Schedule of the BADMM weights nu_{g,t} (algorithm/badmm_duals.hpp), §5.2.
 enum class NuRule {
   DualAscent,  // nu <- max(nu + lg_step * KL_t, min_nu) [GPS-code default]
   FixedStep,   // nu <- max(nu + lg_step, min_nu) [GPS-code fixed_lg_step=1]
@@ -116,7 +116,7 @@ enum class NuRule {
   MeanStd,     // ×0.5 if KL_t < mean - 1 std, ×2 if KL_t >= mean + 0.5 std [GPS-code fixed_lg_step=3]
 };
 
-// BADMM dual variables and policy-regression targets (badmm.hpp), §5.2 and §5.6.
+// BADMM dual variables and policy-regression targets (algorithm/badmm_duals.hpp), §5.2 and §5.6.
 struct BadmmOptions {
   int inner_iterations = 4;             // [GPS-code]
   double dual_rate = 0.1;               // alpha [GPS-code policy_dual_rate]
@@ -140,7 +140,7 @@ enum class GpsAlgorithm {
           // by the KL to the linearised pi, pi regressed onto psi at the states pi visited [ours]
 };
 
-// Mirror-descent GPS (gps/psd_gps_trainer.cpp, run_mdgps_iteration).
+// Mirror-descent GPS (algorithm/mdgps.cpp).
 struct MdgpsOptions {
   bool on_policy = true;      // sample pi (its mean plus Gaussian noise) after the first iteration;
                               // false: sample psi every iteration (off-policy MDGPS) [M&L16 both]

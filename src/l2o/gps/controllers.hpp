@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "l2o/gps/linear_gaussian.hpp"
+#include "l2o/gps/dynamics/linear_gaussian.hpp"
 #include "l2o/gps/rollout.hpp"
 #include "l2o/psd/policy.hpp"
 

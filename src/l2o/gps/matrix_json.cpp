@@ -4,7 +4,7 @@
 #include <fmt/core.h>
 
 #include "l2o/core/error.hpp"
-#include "l2o/nn/base64.hpp"
+#include "l2o/core/base64.hpp"
 
 namespace l2o::gps {
 

@@ -1,12 +1,12 @@
 #pragma once
 // Exact JSON encodings of Eigen data for the meta-training checkpoint: float64 little-endian in
-// base64 (nn/base64.hpp) plus the shape, so a resumed run continues bit for bit.
+// base64 (core/base64.hpp) plus the shape, so a resumed run continues bit for bit.
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "l2o/core/types.hpp"
-#include "l2o/gps/linear_gaussian.hpp"
+#include "l2o/gps/dynamics/linear_gaussian.hpp"
 
 namespace l2o::gps {
 

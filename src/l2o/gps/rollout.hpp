@@ -20,7 +20,7 @@
 
 #include "l2o/core/layout.hpp"
 #include "l2o/core/types.hpp"
-#include "l2o/gps/cost_model.hpp"
+#include "l2o/gps/traj_opt/cost_model.hpp"
 #include "l2o/psd/observation_features.hpp"
 #include "l2o/psd/state_features.hpp"
 #include "l2o/task/mlp_task.hpp"

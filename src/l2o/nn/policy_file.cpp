@@ -12,8 +12,8 @@
 
 #include "l2o/core/atomic_file.hpp"
 #include "l2o/core/error.hpp"
-#include "l2o/nn/base64.hpp"
-#include "l2o/nn/sha256.hpp"
+#include "l2o/core/base64.hpp"
+#include "l2o/core/sha256.hpp"
 
 namespace l2o {
 namespace {

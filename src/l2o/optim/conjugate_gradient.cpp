@@ -6,23 +6,14 @@
 #include "l2o/core/finite.hpp"
 #include "l2o/optim/dimension_checks.hpp"
 #include "l2o/optim/hyper_tables.hpp"
-#include "l2o/optim/hyperparams.hpp"
 #include "l2o/optim/line_search_state.hpp"
+#include "l2o/optim/line_search_step.hpp"
 #include "l2o/optim/state_json.hpp"
 
 namespace l2o {
 
 ConjugateGradient::ConjugateGradient(ConjugateGradientOptions options) : options_(options) {
-  check_fields(cg_fields(), options_, hyper_context("cg"));
-  validate_line_search(line_search_options(), "cg");
-}
-
-LineSearchOptions ConjugateGradient::line_search_options() const {
-  LineSearchOptions o;
-  o.c1 = options_.c1;
-  o.c2 = options_.c2;
-  o.max_evals = options_.max_evals;
-  return o;
+  check_line_search_optimizer(cg_fields(), options_, "cg");
 }
 
 void ConjugateGradient::init(const ParamLayout& layout) {
@@ -61,7 +52,7 @@ void ConjugateGradient::step(const StepContext& ctx, Vec& delta) {
   if (dim_ < 0) init(ParamLayout::single(ctx.x.size()));
   check_step_sizes(name(), dim_, ctx);
   const Vec& g = ctx.grad;
-  if (!std::isfinite(ctx.loss) || !all_finite(g)) {
+  if (step_inputs_diverged(ctx)) {
     // Diverged: hand back a plain (non-finite) step for the caller to detect; restart afterwards.
     delta = -options_.lr * g;
     has_prev_ = false;
@@ -71,9 +62,7 @@ void ConjugateGradient::step(const StepContext& ctx, Vec& delta) {
   if (ctx.eval == nullptr) {
     delta = options_.lr * d;
   } else {
-    const LineSearchResult ls =
-        strong_wolfe_search(*ctx.eval, ctx.x, ctx.loss, g, d, options_.lr, line_search_options());
-    stats_.record(ls);
+    const LineSearchResult ls = search_and_record(ctx, d, options_.lr, line_search_options_of(options_), stats_);
     if (!ls.accepted()) {
       // No acceptable step on this minibatch: stay put and restart from steepest descent.
       delta = Vec::Zero(dim_);

@@ -40,7 +40,6 @@ class ConjugateGradient final : public Optimizer {
   const LineSearchStats& stats() const { return stats_; }
 
  private:
-  LineSearchOptions line_search_options() const;
   Vec direction(const Vec& g);  // sets restart bookkeeping
 
   ConjugateGradientOptions options_;

@@ -4,6 +4,19 @@ namespace l2o {
 
 // Conditions between hyper-parameters (c2 > c1) stay in the constructors.
 
+namespace {
+// `before`, then the strong-Wolfe line search's settings that CG and L-BFGS share (c1, c2,
+// max_evals: line_search_step.hpp), then `after`.
+template <class O>
+FieldTable<O> with_line_search_fields(FieldTable<O> before, const FieldTable<O>& after) {
+  before.push_back(number<O>("c1", &O::c1, open(0, 1), "Wolfe sufficient-decrease constant"));
+  before.push_back(number<O>("c2", &O::c2, open(0, 1), "Wolfe curvature constant (> c1)"));
+  before.push_back(integer<O>("max_evals", &O::max_evals, closed(1, 1000), "loss/gradient evaluations per line search"));
+  before.insert(before.end(), after.begin(), after.end());
+  return before;
+}
+}  // namespace
+
 const FieldTable<SgdOptions>& sgd_fields() {
   using O = SgdOptions;
   static const FieldTable<O> t{number<O>("lr", &O::lr, positive(), "step size")};
@@ -22,27 +35,23 @@ const FieldTable<MomentumOptions>& momentum_fields() {
 
 const FieldTable<ConjugateGradientOptions>& cg_fields() {
   using O = ConjugateGradientOptions;
-  static const FieldTable<O> t{
-      number<O>("lr", &O::lr, positive(), "first trial step of every line search"),
-      number<O>("c1", &O::c1, open(0, 1), "Wolfe sufficient-decrease constant"),
-      number<O>("c2", &O::c2, open(0, 1), "Wolfe curvature constant (> c1)"),
-      integer<O>("max_evals", &O::max_evals, closed(1, 1000), "loss/gradient evaluations per line search"),
-      number<O>("restart_threshold", &O::restart_threshold, left_open(0, 1), "Powell's restart test"),
-      integer<O>("restart_every", &O::restart_every, closed(0, 1e9), "periodic restart (0: every n iterations)"),
-  };
+  static const FieldTable<O> t = with_line_search_fields<O>(
+      {number<O>("lr", &O::lr, positive(), "first trial step of every line search")},
+      {
+          number<O>("restart_threshold", &O::restart_threshold, left_open(0, 1), "Powell's restart test"),
+          integer<O>("restart_every", &O::restart_every, closed(0, 1e9), "periodic restart (0: every n iterations)"),
+      });
   return t;
 }
 
 const FieldTable<LbfgsOptions>& lbfgs_fields() {
   using O = LbfgsOptions;
-  static const FieldTable<O> t{
-      number<O>("lr", &O::lr, positive(), "first trial step of every line search"),
-      integer<O>("memory", &O::memory, closed(1, 10000), "curvature pairs kept"),
-      number<O>("c1", &O::c1, open(0, 1), "Wolfe sufficient-decrease constant"),
-      number<O>("c2", &O::c2, open(0, 1), "Wolfe curvature constant (> c1)"),
-      integer<O>("max_evals", &O::max_evals, closed(1, 1000), "loss/gradient evaluations per line search"),
-      number<O>("min_curvature", &O::min_curvature, nonnegative(), "pairs need s'y > min_curvature |s| |y|"),
-  };
+  static const FieldTable<O> t = with_line_search_fields<O>(
+      {
+          number<O>("lr", &O::lr, positive(), "first trial step of every line search"),
+          integer<O>("memory", &O::memory, closed(1, 10000), "curvature pairs kept"),
+      },
+      {number<O>("min_curvature", &O::min_curvature, nonnegative(), "pairs need s'y > min_curvature |s| |y|")});
   return t;
 }
 

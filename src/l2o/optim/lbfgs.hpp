@@ -52,7 +52,6 @@ class Lbfgs final : public Optimizer {
     Vec s, y;
     double rho;  // 1 / s'y
   };
-  LineSearchOptions line_search_options() const;
   void add_pair(Vec s, Vec y);
   void clear_memory();
 

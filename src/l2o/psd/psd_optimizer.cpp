@@ -9,7 +9,7 @@
 #include <fmt/core.h>
 
 #include "l2o/core/error.hpp"
-#include "l2o/nn/base64.hpp"
+#include "l2o/core/base64.hpp"
 #include "l2o/nn/bf16x3_product.hpp"
 #include "l2o/optim/state_json.hpp"
 

@@ -10,7 +10,7 @@
 #include "l2o/core/error.hpp"
 #include "l2o/core/json_integer.hpp"
 #include "l2o/core/layout_json.hpp"
-#include "l2o/nn/base64.hpp"
+#include "l2o/core/base64.hpp"
 #include "l2o/optim/state_json.hpp"
 
 namespace l2o {

@@ -8,7 +8,7 @@
 
 #include "l2o/core/error.hpp"
 #include "l2o/core/rng.hpp"
-#include "l2o/nn/sha256.hpp"
+#include "l2o/core/sha256.hpp"
 
 namespace l2o {
 namespace {

@@ -55,17 +55,8 @@ std::string arch_to_string(const std::vector<int>& arch) {
 
 ParamLayout mlp_param_layout(const std::vector<int>& arch) {
   ParamLayout layout;
-  Index offset = 0;
-  const int layers = static_cast<int>(arch.size()) - 1;
-  for (int l = 1; l <= layers; ++l) {
-    const Index in = arch[l - 1], out = arch[l];
-    const bool last = l == layers;
-    layout.groups.push_back({fmt::format("W{}", l), GroupKind::Weight, l, last, out, in, offset});
-    offset += out * in;
-    layout.groups.push_back({fmt::format("b{}", l), GroupKind::Bias, l, last, out, 1, offset});
-    offset += out;
-  }
-  layout.dim = offset;
+  const size_t layers = arch.empty() ? 0 : arch.size() - 1;
+  for (size_t l = 1; l <= layers; ++l) layout.add_dense(arch[l - 1], arch[l], /*output_layer=*/l == layers);
   return layout;
 }
 

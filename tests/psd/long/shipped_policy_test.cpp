@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "l2o/nn/sha256.hpp"
+#include "l2o/core/sha256.hpp"
 #include "l2o/optim/train_loop.hpp"
 #include "l2o/psd/psd_optimizer.hpp"
 #include "l2o/task/mlp_task.hpp"
