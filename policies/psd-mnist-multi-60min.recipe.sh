@@ -69,5 +69,10 @@ $l2o meta-train --method psd-es --init-policy "$out/es2-batch.json" --es-config 
   --member "48-48-100/10@$np" --updates 30 --pairs 8 --seed $((11 + shift_)) --out "$out/es3.json"
 # 7. The output layer warmed up over its first 16 steps below minibatch 64 (chosen on the batch-10
 #    validation tasks; docs/psd.md, "Output-layer warm-up"; under a second).
-$l2o policy output-warmup --policy "$out/es3.json" --out "$out/psd-mnist-multi-60min.json" --iterations 16
+$l2o policy output-warmup --policy "$out/es3.json" --out "$out/es3-warmup.json" --iterations 16
+# 8. The width rule by layer role: the input layer's weights at power 0.5 of (48 / fan-in), the
+#    hidden and output layers' at power 1 (chosen on the validation tasks with raw 784-wide and
+#    projected 100-wide inputs; docs/psd.md, "Width by layer role"; under a second).
+$l2o policy scale-steps --policy "$out/es3-warmup.json" --out "$out/psd-mnist-multi-60min.json" --rule fan_in --power 1 \
+  --input-power 0.5 --max-factor 1
 echo "wrote $out/psd-mnist-multi-60min.json"

@@ -87,14 +87,103 @@ TEST(TuneGrid, PicksTheKnownBestAndRanksDivergedPointsLast) {
   }
 }
 
-TEST(TuneOnTask, PicksTheStepSizeWithTheLowestMeanMetaLossOnATinyMlp) {
-  auto data = test_support::synthetic_dataset(8, 3, 300, 30);
-  const MlpTask task(data, {{8, 8, 3}, Activation::Relu, 0.0, 1.0}, -1, 0);
+TEST(LocalGrid, HalfDecadesAroundTheCentre) {
+  const auto g = local_step_sizes(0.01, 2);
+  ASSERT_EQ(g.size(), 5u);
+  EXPECT_NEAR(g.front(), 1e-3, 1e-18);
+  EXPECT_DOUBLE_EQ(g[2], 0.01);
+  EXPECT_NEAR(g.back(), 0.1, 1e-15);
+  EXPECT_THROW(local_step_sizes(0.0, 2), Error);
+  EXPECT_THROW(local_step_sizes(0.01, 0), Error);
+}
+
+namespace {
+std::vector<nlohmann::json> local_points(double centre, int half_decades, nlohmann::json base = nlohmann::json::object()) {
+  std::vector<nlohmann::json> out;
+  for (double lr : local_step_sizes(centre, half_decades)) {
+    nlohmann::json h = base;
+    h["lr"] = lr;
+    out.push_back(h);
+  }
+  return out;
+}
+}  // namespace
+
+TEST(LocalGrid, AnInteriorBestNeedsNoExtension) {
   TuneSettings s;
-  s.iters = 40;
-  s.batch = 16;
   s.seeds = 2;
+  s.local_half_decades = 2;
+  int calls = 0;
+  const TrialFn counted = [&](const std::string& n, const nlohmann::json& h, std::uint64_t seed) {
+    ++calls;
+    return synthetic_trial(n, h, seed);
+  };
+  // Centred on the answer (1e-2): five points, the best in the middle, no extra run.
+  const auto r = tune_local_grid({{"sgd", local_points(1e-2, 2)}}, {"lr"}, s, counted);
+  ASSERT_EQ(r[0].grid.size(), 5u);
+  EXPECT_EQ(calls, 10);
+  EXPECT_EQ(r[0].best, 2u);
+  EXPECT_DOUBLE_EQ(r[0].best_hyper()["lr"].get<double>(), 1e-2);
+}
+
+TEST(LocalGrid, GrowsPastTheEdgeUntilTheBestIsInsideAndKeepsOtherKeys) {
+  TuneSettings s;
+  s.seeds = 1;
+  s.local_half_decades = 1;
+  // (log10 lr + 2)^2: best 1e-2; above 1 it diverges.
+  const TrialFn bowl = [](const std::string&, const nlohmann::json& h, std::uint64_t) {
+    const double lr = h["lr"].get<double>();
+    if (lr > 1.0) return TrialOutcome{std::numeric_limits<double>::infinity(), true, "lr too large"};
+    return TrialOutcome{std::pow(std::log10(lr) + 2.0, 2), false, ""};
+  };
+  for (double centre : {1e-4, 1.0}) {  // the answer 1e-2 is 4 half decades above / below
+    for (int threads : {1, 2}) {
+      s.jobs = threads;
+      const auto r = tune_local_grid({{"momentum", local_points(centre, 1, {{"momentum", 0.9}})}}, {"lr"}, s, bowl);
+      EXPECT_NEAR(r[0].best_hyper()["lr"].get<double>(), 1e-2, 1e-15) << centre;
+      EXPECT_DOUBLE_EQ(r[0].best_hyper()["momentum"].get<double>(), 0.9);
+      // Sorted by step size; the best has a neighbour on each side.
+      for (std::size_t p = 1; p < r[0].grid.size(); ++p)
+        EXPECT_LT(r[0].grid[p - 1].hyper["lr"].get<double>(), r[0].grid[p].hyper["lr"].get<double>());
+      EXPECT_GT(r[0].best, 0u);
+      EXPECT_LT(r[0].best + 1, r[0].grid.size());
+    }
+  }
+  // At most max_extensions points are added: from 1e-7 with 2 extensions the best stays at the edge.
+  s.max_extensions = 2;
+  const auto r = tune_local_grid({{"sgd", local_points(1e-7, 1)}}, {"lr"}, s, bowl);
+  EXPECT_EQ(r[0].grid.size(), 5u);
+  EXPECT_EQ(r[0].best + 1, r[0].grid.size());
+}
+
+namespace {
+// An 8-8-3 MLP on `examples` synthetic examples, and tuning settings for it (seeds from 0).
+MlpTask tiny_mlp(int examples) {
+  return MlpTask(test_support::synthetic_dataset(8, 3, examples, examples / 10), {{8, 8, 3}, Activation::Relu, 0.0, 1.0},
+                 -1, 0);
+}
+TuneSettings tiny_tuning(int iters, int batch, int seeds) {
+  TuneSettings s;
+  s.iters = iters;
+  s.batch = batch;
+  s.seeds = seeds;
   s.first_seed = 0;
+  return s;
+}
+}  // namespace
+
+TEST(TuneOnTask, ALocalGridNeedsACentreForEachOptimizer) {
+  const MlpTask task = tiny_mlp(100);
+  TuneSettings s = tiny_tuning(5, 8, 1);
+  s.local_half_decades = 1;
+  EXPECT_THROW(tune_on_task(task, {"sgd"}, s), Error);
+  const auto r = tune_on_task(task, {"sgd"}, s, false, RunStore(), {{"sgd", {{"lr", 0.1}}}});
+  ASSERT_GE(r[0].grid.size(), 3u);
+}
+
+TEST(TuneOnTask, PicksTheStepSizeWithTheLowestMeanMetaLossOnATinyMlp) {
+  const MlpTask task = tiny_mlp(300);
+  TuneSettings s = tiny_tuning(40, 16, 2);
   s.eval_every = 1;
   s.jobs = 2;
   s.step_sizes = {1e-4, 1e-2, 1e-1, 1.0, 1e3};

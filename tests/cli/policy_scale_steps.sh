@@ -46,6 +46,27 @@ run "$TMP/capped.json" 24-24-3 "$TMP/h.csv"
 cmp -s <(cut -d, -f1-5 "$TMP/f.csv") <(cut -d, -f1-5 "$TMP/h.csv") || fail "capped steps differ from unscaled ones on a narrow net"
 cmp -s <(cut -d, -f1-5 "$TMP/g.csv") <(cut -d, -f1-5 "$TMP/h.csv") && fail "the cap had no effect on a narrow net"
 
+# The width rule by layer role: --input-power changes only the input layer (a 96-wide input: the
+# steps differ from power 1's), written only when given; the same steps as power 1 on the reference net.
+"$L2O" policy scale-steps --policy "$SRC" --out "$TMP/role.json" --power 1 --input-power 0 --bias-factor 0.5 >/dev/null \
+  || fail "--input-power failed"
+"$L2O" policy scale-steps --policy "$SRC" --out "$TMP/p1.json" --power 1 >/dev/null || fail "power 1 failed"
+python3 - "$TMP/role.json" "$TMP/p1.json" <<'PY' || fail "role powers not written as asked"
+import json, sys
+role, p1 = (json.load(open(p))["architecture"]["step_scaling"] for p in sys.argv[1:])
+assert role["input_power"] == 0.0 and role["bias_factor"] == 0.5 and "output_power" not in role, role
+assert "input_power" not in p1 and "bias_factor" not in p1, p1
+PY
+"$L2O" policy scale-steps --policy "$SRC" --out "$TMP/role-in.json" --power 1 --input-power 0 >/dev/null || fail "--input-power 0"
+run "$TMP/p1.json" 96-48-3 "$TMP/i.csv"
+run "$TMP/role-in.json" 96-48-3 "$TMP/j.csv"
+cmp -s <(cut -d, -f1-5 "$TMP/i.csv") <(cut -d, -f1-5 "$TMP/j.csv") && fail "--input-power had no effect on a 96-wide input"
+run "$TMP/p1.json" 48-48-3 "$TMP/k.csv"
+run "$TMP/role-in.json" 48-48-3 "$TMP/l.csv"
+cmp -s <(cut -d, -f1-5 "$TMP/k.csv") <(cut -d, -f1-5 "$TMP/l.csv") || fail "--input-power changed the reference net's steps"
+expect_usage_error "--input-power" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --input-power 5
+expect_usage_error "--bias-factor" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --bias-factor 0
+
 expect_usage_error "--power" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --power 9
 expect_usage_error "--max-factor" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --max-factor 0
 expect_error "max_factor" policy scale-steps --policy "$SRC" --out "$TMP/x.json" --max-factor nan

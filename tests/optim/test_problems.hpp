@@ -99,6 +99,31 @@ inline std::function<LossGradFn(int)> noisy_quadratic(const Quadratic& base, dou
   };
 }
 
+// 300 steps of `opt` on noisy minibatches (noise 0.5, `seed`) of an 8-dimensional quadratic with
+// eigenvalues 1..30, from x = 1. Counts, per step, the minibatch gradients the optimizer evaluates
+// (at most `max_evals` allowed) and whether its step is finite; returns false at the first step
+// that breaks either. `f_start` / `f_end` get the noise-free objective at the start and the end.
+inline bool noisy_quadratic_run(Optimizer& opt, int max_evals, std::uint64_t seed, double& f_start, double& f_end) {
+  const Quadratic base = random_quadratic(Vec::LinSpaced(8, 1.0, 30.0), 8);
+  const auto batches = noisy_quadratic(base, 0.5, seed);
+  Vec x = Vec::Ones(8), g, delta;
+  f_start = base.value(x);
+  for (int t = 0; t < 300; ++t) {
+    const LossGradFn batch = batches(t);
+    int calls = 0;
+    const LossGradFn counted = [&](const Vec& at, Vec& gr) {
+      ++calls;
+      return batch(at, gr);
+    };
+    const double loss = batch(x, g);
+    opt.step({x, loss, g, &counted}, delta);
+    if (calls > max_evals || !delta.allFinite()) return false;
+    x += delta;
+  }
+  f_end = base.value(x);
+  return true;
+}
+
 // Plain linear conjugate gradient on Ax = b from x0 (Hestenes & Stiefel 1952): the reference
 // iterates for nonlinear CG and L-BFGS with exact line searches on a quadratic.
 inline std::vector<Vec> linear_cg_iterates(const Quadratic& q, Vec x, int iters) {

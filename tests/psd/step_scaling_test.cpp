@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 
 #include "l2o/core/error.hpp"
 #include "l2o/core/rng.hpp"
@@ -130,6 +131,110 @@ TEST(StepScaling, JsonRoundTripOmittedWhenOffAndErrorsNameTheField) {
   expect_error({{"rule", "fan_in"}, {"max_factor", 0}}, "step_scaling.max_factor");
   expect_error({{"rule", "fan_in"}, {"max_factor", -2}}, "step_scaling.max_factor");
   expect_error({{"rule", "fan_in"}, {"max_factor", "one"}}, "step_scaling");
+  expect_error({{"rule", "fan_in"}, {"input_power", 5}}, "step_scaling.input_power");
+  expect_error({{"rule", "fan_in"}, {"output_power", -0.5}}, "step_scaling.output_power");
+  expect_error({{"rule", "fan_in"}, {"bias_factor", 0}}, "step_scaling.bias_factor");
+}
+
+// The width rule by layer role (docs/psd.md, "Width by layer role").
+TEST(StepScalingByRole, RolesOfKnownLayouts) {
+  const ParamLayout deep = mlp_param_layout({784, 96, 96, 10});  // W1 b1 W2 b2 W3 b3
+  const std::size_t n = deep.groups.size();
+  EXPECT_EQ(StepScaling::role_of(deep.groups[0], n), StepScaling::Role::InputWeight);
+  EXPECT_EQ(StepScaling::role_of(deep.groups[1], n), StepScaling::Role::Bias);
+  EXPECT_EQ(StepScaling::role_of(deep.groups[2], n), StepScaling::Role::HiddenWeight);
+  EXPECT_EQ(StepScaling::role_of(deep.groups[4], n), StepScaling::Role::OutputWeight);
+  EXPECT_EQ(StepScaling::role_of(deep.groups[5], n), StepScaling::Role::Bias);
+  // A net with no hidden layer: its one weight matrix is the output layer.
+  const ParamLayout linear = mlp_param_layout({784, 10});
+  EXPECT_EQ(StepScaling::role_of(linear.groups[0], linear.groups.size()), StepScaling::Role::OutputWeight);
+}
+
+TEST(StepScalingByRole, EachRoleTakesItsOwnPowerAndBiasesTheirFactor) {
+  StepScaling s = fan_in(1.0);
+  s.input_power = 0.0;
+  s.output_power = 0.5;
+  s.bias_factor = 0.8;
+  const ParamLayout deep = mlp_param_layout({784, 96, 96, 10});
+  const std::size_t n = deep.groups.size();
+  EXPECT_EQ(s.factor(deep.groups[0], n), 1.0);                       // input: no factor of 784
+  EXPECT_DOUBLE_EQ(s.factor(deep.groups[2], n), 0.5);                // hidden: 48 / 96
+  EXPECT_DOUBLE_EQ(s.factor(deep.groups[4], n), std::sqrt(0.5));     // output: (48 / 96)^0.5
+  EXPECT_EQ(s.factor(deep.groups[1], n), 0.8);
+  EXPECT_EQ(s.factor(deep.groups[5], n), 0.8);
+  // A power chosen for the input layer applies to its own fan-in, with the hidden reference.
+  s.input_power = 0.5;
+  EXPECT_DOUBLE_EQ(s.factor(deep.groups[0], n), std::sqrt(48.0 / 784.0));
+  // The cap applies to every role.
+  s.max_factor = 1.0;
+  s.input_power = 1.0;
+  const ParamLayout narrow = mlp_param_layout({16, 24, 10});
+  EXPECT_EQ(s.factor(narrow.groups[0], 4), 1.0);
+  // One group (a plain objective): no factor at all.
+  EXPECT_EQ(s.factor(ParamLayout::single(500).groups[0], 1), 1.0);
+}
+
+TEST(StepScalingByRole, WithoutRolePowersEveryFactorIsTheOldRuleToTheBit) {
+  for (double power : {0.5, 1.0}) {
+    for (const ParamLayout& l : {mlp_param_layout({100, 200, 10}), mlp_param_layout({784, 48, 10}),
+                                 mlp_param_layout({16, 24, 10}), mlp_param_layout({784, 96, 96, 10})}) {
+      StepScaling s = fan_in(power);
+      s.max_factor = 1.0;
+      for (const auto& g : l.groups) {
+        // The rule before roles: weights (reference / fan_in)^power capped, with the output
+        // layer's reference for the output layer and the hidden one for every other; biases 1.
+        const double ref = g.output_layer ? s.reference_output_fan_in : s.reference_hidden_fan_in;
+        const double old = g.kind == GroupKind::Weight ? std::min(1.0, std::pow(ref / static_cast<double>(g.cols), power))
+                                                       : 1.0;
+        EXPECT_EQ(s.factor(g, l.groups.size()), old) << g.name;
+      }
+    }
+  }
+  // And the fields are written only when set, so such a file round-trips unchanged.
+  PsdArchitecture a;
+  a.step_scaling = fan_in(1.0);
+  const nlohmann::json j = a.to_json().at("step_scaling");
+  for (const char* key : {"input_power", "output_power", "bias_factor"}) EXPECT_FALSE(j.contains(key)) << key;
+  a.step_scaling.input_power = 0.0;
+  a.step_scaling.bias_factor = 0.5;
+  const PsdArchitecture b = PsdArchitecture::from_json(a.to_json(), "t.json");
+  ASSERT_TRUE(b.step_scaling.input_power.has_value());
+  EXPECT_EQ(*b.step_scaling.input_power, 0.0);
+  EXPECT_FALSE(b.step_scaling.output_power.has_value());
+  EXPECT_EQ(b.step_scaling.bias_factor, 0.5);
+}
+
+// The input layer of a 784-input net is stepped as the rule says: PSD's step on W1 with
+// input_power 0 is exactly the unscaled policy's, and with the old rule (48 / 784) times it.
+TEST(StepScalingByRole, TheInputLayerOfA784InputNetIsSteppedAsTheRuleSays) {
+  PsdPolicyConfig cfg;
+  cfg.arch.layers = {8};
+  cfg.arch.output_scale = 0.01;
+  const PsdPolicy plain = PsdPolicy::fresh(cfg, 5);
+  auto with = [&](std::optional<double> input_power) {
+    PsdPolicyConfig c = cfg;
+    c.arch.step_scaling = fan_in(1.0);
+    c.arch.step_scaling.input_power = input_power;
+    auto p = std::make_shared<PsdPolicy>(c);
+    p->set_params(plain.params());
+    return std::shared_ptr<const PsdPolicy>(p);
+  };
+  const ParamLayout layout = mlp_param_layout({784, 16, 10});
+  const CoordinateGroup& w1 = layout.groups[0];
+  PsdOptimizer a(std::make_shared<const PsdPolicy>(plain), {Precision::Float64, 1}), b(with(0.0), {Precision::Float64, 1}),
+      c(with(std::nullopt), {Precision::Float64, 1});
+  for (PsdOptimizer* o : {&a, &b, &c}) o->init(layout);
+  Rng rng(6);
+  Vec x(layout.dim), g(layout.dim);
+  for (Index k = 0; k < layout.dim; ++k) x[k] = 0.1 * rng.normal(), g[k] = 0.01 * rng.normal();
+  Vec da, db, dc;
+  a.step({x, 2.0, g}, da);
+  b.step({x, 2.0, g}, db);
+  c.step({x, 2.0, g}, dc);
+  const Vec ref = da.segment(w1.offset, w1.size());
+  EXPECT_LE((db.segment(w1.offset, w1.size()) - ref).cwiseAbs().maxCoeff(), 1e-15 * ref.cwiseAbs().maxCoeff());
+  EXPECT_LE((dc.segment(w1.offset, w1.size()) - (48.0 / 784.0) * ref).cwiseAbs().maxCoeff(),
+            1e-15 * ref.cwiseAbs().maxCoeff());
 }
 }  // namespace
 }  // namespace l2o

@@ -168,12 +168,15 @@ PanelResult run_panel_tuned_per_task(const PanelSpec& spec, const ProjectedDatas
   tune.jobs = settings.jobs;
   tune.divergence_factor = settings.divergence_factor;
   std::vector<std::string> names;
+  std::map<std::string, nlohmann::json> centres;  // a local grid is centred on the values they run with
   for (const auto& e : optimizers)
     if (!is_learned_optimizer(e.spec.name) &&
-        std::find(names.begin(), names.end(), e.spec.name) == names.end())
+        std::find(names.begin(), names.end(), e.spec.name) == names.end()) {
       names.push_back(e.spec.name);
+      centres[e.spec.name] = e.spec.hyper;
+    }
   const long reused_before = store.reused();
-  const std::vector<TuneResult> results = tune_on_task(task, names, tune, progress, store);
+  const std::vector<TuneResult> results = tune_on_task(task, names, tune, progress, store, centres);
   std::vector<BenchEntry> entries = optimizers;
   for (auto& e : entries)
     for (const auto& r : results)

@@ -192,8 +192,11 @@ std::string render_report(const std::vector<PanelResult>& panels, const ReportIn
   const bool per_task = std::any_of(panels.begin(), panels.end(), [](const auto& p) { return p.tuning == "per-task"; });
   if (per_task) {
     s << "## Results with hyper-parameters tuned on each task itself (--tune-per-task)\n\n";
-    s << "The same grid and criterion as `l2o tune`, run on each panel's own task with the tuning seeds; the chosen "
-         "values are in each panel's `hyper` field of summary.json.\n\n";
+    s << "The hand-designed optimizers tuned again on each panel's own task (its net, batch and horizon) with the "
+         "tuning seeds and `l2o tune`'s criterion, over the grid that settings.per_task_tuning of summary.json "
+         "describes (by default a local one: the step size at half-decade multiples of the MNIST-tuned value, "
+         "extended past an edge while the best lies there); the chosen values and every grid point are in "
+         "each panel's `*_per-task_tuning.json`. The learned optimizers are not tuned.\n\n";
     panels_section(s, panels, "per-task", info);
   }
 

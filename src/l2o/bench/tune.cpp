@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -44,6 +45,19 @@ std::vector<nlohmann::json> tuning_grid(const TunableKeys& keys, const TuneSetti
     }
   return grid;
 }
+
+namespace {
+// The best point of r's grid (rank_by_meta_loss: fewest diverged runs, then the lowest mean; ties
+// keep grid order).
+void pick_best(TuneResult& r) {
+  std::vector<RankKey> keys;
+  for (const auto& gp : r.grid) keys.push_back({gp.diverged_runs, gp.meta_loss_mean});
+  const std::vector<int> ranks = rank_by_meta_loss(keys);
+  r.best = 0;
+  for (std::size_t p = 1; p < ranks.size(); ++p)
+    if (ranks[p] < ranks[r.best]) r.best = p;
+}
+}  // namespace
 
 bool TuneResult::all_diverged() const {
   for (const auto& p : grid)
@@ -123,17 +137,61 @@ std::vector<TuneResult> tune_grid(const std::vector<TuneJob>& jobs, const TuneSe
     }
   }
   for (auto& r : results) {
-    std::vector<RankKey> keys;
     for (auto& gp : r.grid) {
       const MeanStd ms = mean_std(gp.meta_losses);  // infinite (diverged) values are left out
       gp.meta_loss_mean = ms.mean;
       gp.meta_loss_std = ms.std;
-      keys.push_back({gp.diverged_runs, gp.meta_loss_mean});
     }
-    const std::vector<int> ranks = rank_by_meta_loss(keys);
-    r.best = 0;
-    for (std::size_t p = 1; p < ranks.size(); ++p)
-      if (ranks[p] < ranks[r.best]) r.best = p;
+    pick_best(r);
+  }
+  return results;
+}
+
+std::vector<double> local_step_sizes(double centre, int half_decades) {
+  if (!(centre > 0.0) || !std::isfinite(centre))
+    throw Error(fmt::format("local tuning grid: the centre step size must be finite and > 0 (got {})", centre));
+  if (half_decades < 1) throw Error(fmt::format("local tuning grid: need >= 1 half decade (got {})", half_decades));
+  std::vector<double> out;
+  for (int k = -half_decades; k <= half_decades; ++k) out.push_back(centre * std::pow(10.0, k / 2.0));
+  return out;
+}
+
+std::vector<TuneResult> tune_local_grid(const std::vector<TuneJob>& jobs, const std::vector<std::string>& step_keys,
+                                        const TuneSettings& settings, const TrialFn& trial, bool progress) {
+  if (step_keys.size() != jobs.size()) throw Error("local tuning grid: one step-size key per job");
+  std::vector<TuneResult> results(jobs.size());
+  for (std::size_t j = 0; j < jobs.size(); ++j) results[j].optimizer = jobs[j].optimizer;
+  std::vector<TuneJob> pending = jobs;
+  std::vector<int> extensions(jobs.size(), 0);
+  while (true) {
+    // Run what is pending (one queue for every optimizer), then merge it in step-size order.
+    std::vector<TuneJob> batch;
+    std::vector<std::size_t> owner;
+    for (std::size_t j = 0; j < pending.size(); ++j)
+      if (!pending[j].grid.empty()) batch.push_back(pending[j]), owner.push_back(j);
+    if (batch.empty()) break;
+    std::vector<TuneResult> got = tune_grid(batch, settings, trial, progress);
+    for (std::size_t b = 0; b < got.size(); ++b) {
+      const std::size_t j = owner[b];
+      const std::string& key = step_keys[j];
+      auto& grid = results[j].grid;
+      grid.insert(grid.end(), got[b].grid.begin(), got[b].grid.end());
+      std::stable_sort(grid.begin(), grid.end(), [&key](const GridPoint& a, const GridPoint& c) {
+        return a.hyper.at(key).get<double>() < c.hyper.at(key).get<double>();
+      });
+      pick_best(results[j]);
+      pending[j].grid.clear();
+      // Past the edge the best point lies on, half a decade further, within the limits.
+      const bool low = results[j].best == 0, high = results[j].best + 1 == grid.size();
+      if ((!low && !high) || extensions[j] >= settings.max_extensions) continue;
+      const nlohmann::json& edge = grid.at(results[j].best).hyper;
+      const double lr = edge.at(key).get<double>() * std::pow(10.0, low ? -0.5 : 0.5);
+      if (lr < settings.local_min || lr > settings.local_max) continue;
+      nlohmann::json h = edge;
+      h[key] = lr;
+      pending[j].grid.push_back(std::move(h));
+      ++extensions[j];
+    }
   }
   return results;
 }
@@ -159,26 +217,43 @@ TrialOutcome run_trial(const MlpTask& task, const std::string& optimizer, const 
 }
 
 std::vector<TuneResult> tune_on_task(const MlpTask& task, const std::vector<std::string>& optimizers,
-                                     const TuneSettings& settings, bool progress, const RunStore& store) {
+                                     const TuneSettings& settings, bool progress, const RunStore& store,
+                                     const std::map<std::string, nlohmann::json>& centres) {
   std::vector<TuneJob> jobs;
+  std::vector<std::string> step_keys;  // local grid: each job's step-size key
   for (const auto& name : optimizers) {
     if (is_learned_optimizer(name))
       throw Error(fmt::format("--optimizers: '{}' is a learned optimizer; only hand-designed ones are tuned", name));
     if (!is_hand_designed(name))
       throw Error(fmt::format("--optimizers: unknown optimizer '{}' (known: {})", name,
                               fmt::join(known_optimizer_names(), ", ")));
-    jobs.push_back({name, tuning_grid(tunable_keys(name), settings)});
+    if (settings.local_half_decades > 0) {
+      const TunableKeys keys = tunable_keys(name);
+      const auto c = centres.find(name);
+      if (c == centres.end() || !c->second.is_object() || !c->second.contains(keys.step_size))
+        throw Error(fmt::format("local tuning grid: no centre value of '{}' for '{}' (its tuned values)",
+                                keys.step_size, name));
+      std::vector<nlohmann::json> grid;
+      for (double lr : local_step_sizes(c->second.at(keys.step_size).get<double>(), settings.local_half_decades)) {
+        nlohmann::json h = c->second;
+        h[keys.step_size] = lr;
+        grid.push_back(std::move(h));
+      }
+      jobs.push_back({name, std::move(grid)});
+      step_keys.push_back(keys.step_size);
+    } else {
+      jobs.push_back({name, tuning_grid(tunable_keys(name), settings)});
+    }
   }
   // Fail on bad hyper-parameters before any run starts.
   for (const auto& j : jobs)
     for (const auto& h : j.grid) make_optimizer({j.optimizer, h, ""});
   const std::string fingerprint = store.enabled() ? task.fingerprint() : "";
-  return tune_grid(
-      jobs, settings,
-      [&](const std::string& name, const nlohmann::json& hyper, std::uint64_t seed) {
-        return run_trial(task, name, hyper, seed, settings, store, fingerprint);
-      },
-      progress);
+  const TrialFn trial = [&](const std::string& name, const nlohmann::json& hyper, std::uint64_t seed) {
+    return run_trial(task, name, hyper, seed, settings, store, fingerprint);
+  };
+  if (settings.local_half_decades > 0) return tune_local_grid(jobs, step_keys, settings, trial, progress);
+  return tune_grid(jobs, settings, trial, progress);
 }
 
 namespace {
@@ -220,8 +295,16 @@ nlohmann::json tune_settings_json(const TuneSettings& s, nlohmann::json task) {
   out["seeds"] = seeds;
   out["eval_every"] = s.eval_every;
   out["divergence_factor"] = s.divergence_factor;
-  out["step_sizes"] = s.step_sizes;
-  out["momenta"] = s.momenta;
+  if (s.local_half_decades > 0) {
+    out["grid"] = fmt::format(
+        "local: the step size at the centre (the tuned value) x 10^(k/2) for |k| <= {}, the other "
+        "hyper-parameters at the centre's values; extended half a decade past an edge while the best lies "
+        "there (at most {} times, within [{}, {}])",
+        s.local_half_decades, s.max_extensions, s.local_min, s.local_max);
+  } else {
+    out["step_sizes"] = s.step_sizes;
+    out["momenta"] = s.momenta;
+  }
   out["criterion"] =
       "mean over seeds of the meta-loss sum_{t=1..iters} f(x_t) (true objective, linearly interpolated between "
       "evaluated iterations); grid points with diverged runs (non-finite values, or an objective above "

@@ -12,6 +12,7 @@
 // point without one. Ties keep grid order.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,19 @@ struct TuneSettings {
   double divergence_factor = 100.0;  // objective > factor x initial counts as diverged (mark_blow_up)
   std::vector<double> step_sizes = half_decade_grid(1e-5, 10.0);
   std::vector<double> momenta{0.5, 0.9, 0.95, 0.99};
+  // A local grid instead of the full one (`l2o bench --tune-per-task`, docs/experiments.md): the
+  // step size at half-decade multiples of a centre (2 * local_half_decades + 1 values, a factor
+  // 10^0.5 ~ 3.2 apart), the other hyper-parameters at the centre's values; while the best value is
+  // at an edge of what has been run, the grid is extended past that edge, half a decade at a time,
+  // up to max_extensions times per optimizer (and never beyond [local_min, local_max]).
+  // 0 = the full grid above.
+  int local_half_decades = 0;
+  int max_extensions = 6;
+  double local_min = 1e-7, local_max = 100.0;
 };
+
+// The local grid's step sizes (TuneSettings::local_half_decades) around `centre`.
+std::vector<double> local_step_sizes(double centre, int half_decades);
 
 // The grid over an optimizer's tunable keys (optim/registry.hpp: tunable_keys): the step sizes
 // times the momenta when it has a momentum-like key, else the step sizes alone. Points are ordered
@@ -88,10 +101,18 @@ TrialOutcome run_trial(const MlpTask& task, const std::string& optimizer, const 
 
 // Tunes the named hand-designed optimizers on the task. Throws l2o::Error for names that are not
 // hand-designed (learned optimizers have no hyper-parameters to tune). Finished runs go to `store`
-// as they complete and runs already there are reused (run_store.hpp).
+// as they complete and runs already there are reused (run_store.hpp). With a local grid
+// (settings.local_half_decades > 0), `centres` gives each optimizer's centre hyper-parameters (its
+// values tuned elsewhere, e.g. configs/tuned.json); the result's grid is then sorted by step size.
 std::vector<TuneResult> tune_on_task(const MlpTask& task, const std::vector<std::string>& optimizers,
                                      const TuneSettings& settings, bool progress = false,
-                                     const RunStore& store = RunStore());
+                                     const RunStore& store = RunStore(),
+                                     const std::map<std::string, nlohmann::json>& centres = {});
+
+// tune_grid on a local grid that grows past an edge while the best point lies there
+// (TuneSettings::local_half_decades). `step_key` names each job's step-size hyper-parameter.
+std::vector<TuneResult> tune_local_grid(const std::vector<TuneJob>& jobs, const std::vector<std::string>& step_keys,
+                                        const TuneSettings& settings, const TrialFn& trial, bool progress = false);
 
 // {"sgd": {"hyper": {...}, "meta_loss_mean", "meta_loss_std", "diverged_runs", "grid": [...]}, ...}
 nlohmann::json tune_results_json(const std::vector<TuneResult>& results);

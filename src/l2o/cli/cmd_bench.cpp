@@ -13,10 +13,6 @@
 #include "l2o/cli/common_options.hpp"
 #include "l2o/core/error.hpp"
 
-#ifndef L2O_SOURCE_DIR
-#define L2O_SOURCE_DIR "."
-#endif
-
 namespace l2o::cli {
 
 namespace {
@@ -33,6 +29,8 @@ struct BenchFlags {
   std::string train_size = "10000";
   bool tune_per_task = false;
   TuneSettings tune;
+  std::string tune_grid = "local";
+  int tune_half_decades = 2;
   std::string precision = "float32";
   bool no_plots = false;
   bool quiet = false;
@@ -60,7 +58,7 @@ void run_bench_command(const BenchFlags& f, const std::string& command) {
   for (const auto& name : f.optimizers) needs_tuned |= is_hand_designed_optimizer(name);
   std::optional<TunedTable> tuned;
   if (needs_tuned) {
-    tuned = TunedTable::load(resolve_tuned_path(f.tuned, L2O_SOURCE_DIR));
+    tuned = TunedTable::load(resolve_tuned_path(f.tuned));
     c.tuned_file = tuned->path();
     c.tuned = tuned->json();
   }
@@ -70,6 +68,7 @@ void run_bench_command(const BenchFlags& f, const std::string& command) {
   c.out_dir = f.out;
   c.tune_per_task = f.tune_per_task;
   c.tune = f.tune;
+  c.tune.local_half_decades = f.tune_grid == "local" ? f.tune_half_decades : 0;
   c.plots = !f.no_plots;
   c.progress = !f.quiet;
   c.command = command;
@@ -111,22 +110,14 @@ void add_bench_command(CLI::App& app) {
                   "optimizers");
   cmd->add_option("--datasets", flags->datasets, "Only these data sets (comma-separated): tfd, cifar10, cifar100, ...")
       ->delimiter(',');
-  cmd->add_option("--tuned", flags->tuned, "Tuned hyper-parameters (default: $L2O_TUNED or configs/tuned.json)");
-  cmd->add_option("--eval-every", flags->settings.eval_every,
-                  "Evaluate the true objective every k iterations (and at 0 and the last)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 10000000));
-  cmd->add_option("--divergence-factor", flags->settings.divergence_factor,
-                  "A run whose true objective exceeds this multiple of its initial value counts as diverged (0: only "
-                  "non-finite values)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+  add_tuned_flag(cmd, flags->tuned);
+  add_eval_every_flag(cmd, flags->settings.eval_every,
+                      "Evaluate the true objective every k iterations (and at 0 and the last)");
+  add_divergence_factor_flag(cmd, flags->settings.divergence_factor);
   add_precision_flag(cmd, flags->precision);
-  cmd->add_option("--jobs", flags->settings.jobs,
-                  "Runs in parallel (when fewer runs remain, the spare cores go inside the PSD runs). The seconds "
-                  "the bench measures (gradients and steps, not objective evaluations) depend on it and on the machine")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
+  add_jobs_flag(cmd, flags->settings.jobs,
+                "Runs in parallel (when fewer runs remain, the spare cores go inside the PSD runs). The seconds "
+                "the bench measures (gradients and steps, not objective evaluations) depend on it and on the machine");
   add_data_flags(cmd, flags->data);
   cmd->add_option("--projection-seed", flags->settings.projection_seed, "Seed of the random projections")
       ->capture_default_str();
@@ -140,8 +131,17 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--tune-eval-every", flags->tune.eval_every, "--eval-every of --tune-per-task")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000000));
+  cmd->add_option("--tune-grid", flags->tune_grid,
+                  "Grid of --tune-per-task: local (the step size at half-decade multiples of the tuned value, "
+                  "--tune-half-decades each side, extended past an edge while the best lies there; the other "
+                  "hyper-parameters at their tuned values) or full (l2o tune's grid of 208 points)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"local", "full"}));
+  cmd->add_option("--tune-half-decades", flags->tune_half_decades, "Half decades each side of the local grid's centre")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10));
   cmd->add_flag("--no-plots", flags->no_plots, "Write the gnuplot scripts but do not render them");
-  cmd->add_flag("--quiet", flags->quiet, "No progress output");
+  add_quiet_flag(cmd, flags->quiet, "No progress output");
   cmd->callback([flags, cmd] { run_bench_command(*flags, reproducible_command(*cmd)); });
 }
 }  // namespace l2o::cli

@@ -10,6 +10,7 @@
 // their read-out weights and bias), a diagnostic for step-size scans (docs/psd.md).
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <fmt/core.h>
 #include <fmt/ranges.h>
@@ -44,6 +45,8 @@ struct OutputFlags {
 struct ScaleFlags {
   std::string in, out, rule = "fan_in";
   double power = 1.0;
+  std::optional<double> input_power, output_power;  // absent: power (docs/psd.md, "Width by layer role")
+  double bias_factor = 1.0;
   double max_factor = std::numeric_limits<double>::infinity();  // no cap unless given
   std::vector<double> reference;  // hidden-layer and output-layer weights' fan-in
 };
@@ -118,6 +121,9 @@ void run_scale_steps(const ScaleFlags& f, const std::string& command) {
   StepScaling& s = cfg.arch.step_scaling;
   s.rule = f.rule == "none" ? StepScaling::Rule::None : StepScaling::Rule::FanIn;
   s.power = f.power;
+  s.input_power = f.input_power;
+  s.output_power = f.output_power;
+  s.bias_factor = f.bias_factor;
   s.max_factor = f.max_factor;
   if (!f.reference.empty()) {
     if (f.reference.size() != 2) throw Error("--reference-fan-in: expected HIDDEN,OUTPUT (two numbers)");
@@ -168,9 +174,17 @@ void add_policy_command(CLI::App& app) {
   scale->add_option("--policy", flags->in, "The PSD policy file")->required()->check(CLI::ExistingFile);
   scale->add_option("--out", flags->out, "Where to write the copy")->required();
   scale->add_option("--rule", flags->rule, "none or fan_in")->capture_default_str()->check(CLI::IsMember({"none", "fan_in"}));
-  scale->add_option("--power", flags->power, "Weights' factor (reference fan-in / fan-in)^power")
+  scale->add_option("--power", flags->power, "Weights' factor (reference fan-in / fan-in)^power (hidden weights, and each role without its own power)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 4.0));
+  scale->add_option("--input-power", flags->input_power,
+                    "Input-layer weights' power (default: --power; muP: 0, no factor of the input width)")
+      ->check(CLI::Range(0.0, 4.0));
+  scale->add_option("--output-power", flags->output_power, "Output-layer weights' power (default: --power)")
+      ->check(CLI::Range(0.0, 4.0));
+  scale->add_option("--bias-factor", flags->bias_factor, "Biases' factor (they have no fan-in)")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-6, 100.0));
   scale->add_option("--max-factor", flags->max_factor,
                     "Cap on the weights' factor (default: none); 1 keeps nets narrower than the reference at "
                     "the reference's steps")

@@ -7,7 +7,7 @@
 
 #include "l2o/core/error.hpp"
 #include "l2o/core/rng.hpp"
-#include "l2o/nn/sha256.hpp"
+#include "l2o/core/sha256.hpp"
 
 namespace l2o {
 
@@ -46,16 +46,50 @@ PolicyNet policy_network_for(const CoordinateGroup& g, std::size_t group_count, 
 
 const char* to_string(StepScaling::Rule r) { return r == StepScaling::Rule::FanIn ? "fan_in" : "none"; }
 
+const char* to_string(StepScaling::Role r) {
+  switch (r) {
+    case StepScaling::Role::InputWeight: return "input_weight";
+    case StepScaling::Role::HiddenWeight: return "hidden_weight";
+    case StepScaling::Role::OutputWeight: return "output_weight";
+    case StepScaling::Role::Bias: return "bias";
+  }
+  return "?";
+}
+
+StepScaling::Role StepScaling::role_of(const CoordinateGroup& g, std::size_t group_count) {
+  if (g.kind != GroupKind::Weight) return Role::Bias;
+  if (group_count == 1 || g.output_layer) return Role::OutputWeight;
+  return g.layer <= 1 ? Role::InputWeight : Role::HiddenWeight;
+}
+
+double StepScaling::power_for(Role role) const {
+  switch (role) {
+    case Role::InputWeight: return input_power.value_or(power);
+    case Role::OutputWeight: return output_power.value_or(power);
+    default: return power;
+  }
+}
+
 double StepScaling::factor(const CoordinateGroup& g, std::size_t group_count) const {
-  if (rule == Rule::None || group_count == 1 || g.kind != GroupKind::Weight || g.cols < 1) return 1.0;
-  const double reference = g.output_layer ? reference_output_fan_in : reference_hidden_fan_in;
-  return std::min(max_factor, std::pow(reference / static_cast<double>(g.cols), power));
+  if (rule == Rule::None || group_count == 1) return 1.0;
+  const Role role = role_of(g, group_count);
+  if (role == Role::Bias) return bias_factor;
+  if (g.cols < 1) return 1.0;
+  const double reference = role == Role::OutputWeight ? reference_output_fan_in : reference_hidden_fan_in;
+  return std::min(max_factor, std::pow(reference / static_cast<double>(g.cols), power_for(role)));
 }
 
 void StepScaling::validate(const std::string& where) const {
   auto finite_positive = [](double v) { return std::isfinite(v) && v > 0.0; };
-  if (!std::isfinite(power) || power < 0.0 || power > 4.0)
-    throw Error(fmt::format("{}: step_scaling.power must be in [0, 4], got {}", where, power));
+  auto check_power = [&where](const char* name, double p) {
+    if (!std::isfinite(p) || p < 0.0 || p > 4.0)
+      throw Error(fmt::format("{}: step_scaling.{} must be in [0, 4], got {}", where, name, p));
+  };
+  check_power("power", power);
+  if (input_power) check_power("input_power", *input_power);
+  if (output_power) check_power("output_power", *output_power);
+  if (!finite_positive(bias_factor) || bias_factor > 100.0)
+    throw Error(fmt::format("{}: step_scaling.bias_factor must be in (0, 100], got {}", where, bias_factor));
   if (!finite_positive(reference_hidden_fan_in) || !finite_positive(reference_output_fan_in))
     throw Error(fmt::format("{}: step_scaling reference fan-ins must be finite and > 0", where));
   if (std::isnan(max_factor) || max_factor <= 0.0)
@@ -67,7 +101,10 @@ nlohmann::json StepScaling::to_json() const {
       {"rule", to_string(rule)},
       {"power", power},
       {"reference_fan_in", {{"hidden_weight", reference_hidden_fan_in}, {"output_weight", reference_output_fan_in}}}};
-  // Only when set, so files, fingerprints and run-store keys of uncapped policies are unchanged.
+  // Only when set, so files, fingerprints and run-store keys of policies without them are unchanged.
+  if (input_power) j["input_power"] = *input_power;
+  if (output_power) j["output_power"] = *output_power;
+  if (bias_factor != 1.0) j["bias_factor"] = bias_factor;
   if (std::isfinite(max_factor)) j["max_factor"] = max_factor;
   return j;
 }
@@ -77,7 +114,8 @@ StepScaling StepScaling::from_json(const nlohmann::json& j, const std::string& w
   try {
     if (!j.is_object()) throw Error("must be a JSON object");
     for (const auto& [key, value] : j.items())
-      if (key != "rule" && key != "power" && key != "reference_fan_in" && key != "max_factor")
+      if (key != "rule" && key != "power" && key != "input_power" && key != "output_power" && key != "bias_factor" &&
+          key != "reference_fan_in" && key != "max_factor")
         throw Error(fmt::format("unknown key '{}'", key));
     const std::string rule = j.value("rule", std::string("none"));
     if (rule == "none")
@@ -87,6 +125,9 @@ StepScaling StepScaling::from_json(const nlohmann::json& j, const std::string& w
     else
       throw Error(fmt::format("unknown rule '{}' (expected none or fan_in)", rule));
     s.power = j.value("power", s.power);
+    if (j.contains("input_power")) s.input_power = j.at("input_power").get<double>();
+    if (j.contains("output_power")) s.output_power = j.at("output_power").get<double>();
+    s.bias_factor = j.value("bias_factor", s.bias_factor);
     if (j.contains("max_factor")) s.max_factor = j.at("max_factor").get<double>();
     if (j.contains("reference_fan_in")) {
       const auto& r = j.at("reference_fan_in");

@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,14 +64,28 @@ PolicyNet policy_network_for(const CoordinateGroup& group, std::size_t group_cou
 //   max_factor caps the factor (absent: no cap). With 1, a net narrower than the reference (an
 //   8- or 16-wide projection, a 16-unit hidden layer) takes the reference net's steps rather than
 //   up to 6x larger ones, which validation found too large (docs/psd.md, "Narrow nets").
+// The power is set per layer role (docs/psd.md, "Width by layer role"): input-layer weights (the
+// first weight group when it is not also the output layer), hidden weights and output weights.
+// muP leaves the input layer's Adam-like steps independent of the input dimension (power 0) and
+// scales the hidden and output layers' with 1/fan_in. A role without its own power uses `power`,
+// so a file written before the roles existed steps exactly as before. Biases have no fan-in:
+// their factor is bias_factor (1 unless set).
 struct StepScaling {
   enum class Rule { None, FanIn };
+  enum class Role { InputWeight, HiddenWeight, OutputWeight, Bias };
   Rule rule = Rule::None;
-  double power = 1.0;
+  double power = 1.0;                 // hidden weights' power, and any role's without its own
+  std::optional<double> input_power;  // input-layer weights' (absent: power)
+  std::optional<double> output_power; // output-layer weights' (absent: power)
+  double bias_factor = 1.0;           // biases' factor (written to the file only when not 1)
   double reference_hidden_fan_in = 48;  // fan-in of the meta-training net's hidden-layer weights
+                                        // (and of its input layer, the reference for input weights)
   double reference_output_fan_in = 48;  // ... and of its output-layer weights
   double max_factor = std::numeric_limits<double>::infinity();  // written to the file only when finite
 
+  // The role of a group in a layout of `group_count` groups (a single group: output weights).
+  static Role role_of(const CoordinateGroup& group, std::size_t group_count);
+  double power_for(Role role) const;
   // The factor for one group of a layout with `group_count` groups (a single group: factor 1).
   double factor(const CoordinateGroup& group, std::size_t group_count) const;
   void validate(const std::string& where) const;
@@ -78,6 +93,7 @@ struct StepScaling {
   static StepScaling from_json(const nlohmann::json& j, const std::string& where);
 };
 const char* to_string(StepScaling::Rule r);  // "none", "fan_in"
+const char* to_string(StepScaling::Role r);  // "input_weight", "hidden_weight", "output_weight", "bias"
 
 struct PsdArchitecture {
   std::vector<Index> layers{128};  // LSTM cells per layer (LM17: one layer of 128)
