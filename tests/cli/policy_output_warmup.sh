@@ -3,9 +3,7 @@
 # its weights, takes the same steps at and above its minibatch size and smaller first steps below
 # it; bad input gives one clear error line. Usage: policy_output_warmup.sh PATH_TO_L2O
 source "$(dirname "$0")/lib/common.sh"
-make_tiny_idx
-SRC="$TMP/fresh.json"
-make_fresh_psd "$SRC"
+fresh_psd_source
 
 "$L2O" policy output-warmup --policy "$SRC" --out "$TMP/w.json" --iterations 4 --below-batch 8 >/dev/null ||
   fail "iterations 4 failed"

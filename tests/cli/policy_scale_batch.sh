@@ -3,9 +3,7 @@
 # weights, takes the same steps at and above the reference minibatch and smaller ones below it;
 # bad input gives one clear error line. Usage: policy_scale_batch.sh PATH_TO_L2O
 source "$(dirname "$0")/lib/common.sh"
-make_tiny_idx
-SRC="$TMP/fresh.json"
-make_fresh_psd "$SRC"
+fresh_psd_source
 
 "$L2O" policy scale-batch --policy "$SRC" --out "$TMP/b.json" --power 0.2 --reference-batch 8 >/dev/null ||
   fail "power 0.2 failed"

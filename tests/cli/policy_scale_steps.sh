@@ -3,9 +3,7 @@
 # weights, takes the same steps on the meta-training net (48-48-10: every factor is 1) and smaller
 # ones on a wider net; bad input gives one clear error line. Usage: policy_scale_steps.sh PATH_TO_L2O
 source "$(dirname "$0")/lib/common.sh"
-make_tiny_idx
-SRC="$TMP/fresh.json"
-make_fresh_psd "$SRC"
+fresh_psd_source
 
 "$L2O" policy scale-steps --policy "$SRC" --out "$TMP/none.json" --rule none >/dev/null || fail "rule none failed"
 "$L2O" policy scale-steps --policy "$SRC" --out "$TMP/half.json" --power 0.5 >/dev/null || fail "power 0.5 failed"

@@ -5,9 +5,7 @@
 # Python's shortest form once failed there) and on a copy scaled twice; bad input is refused.
 # Usage: scale_policy_output.sh PATH_TO_L2O
 source "$(dirname "$0")/lib/common.sh"
-make_tiny_idx
-SRC="$TMP/fresh.json"
-make_fresh_psd "$SRC"
+fresh_psd_source
 
 scale() { "$L2O" policy scale-output "$@" >/dev/null || fail "scale-output $* failed"; }
 scale --policy "$SRC" --out "$TMP/half.json" --factor 0.5

@@ -4,6 +4,8 @@
 #include <functional>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "l2o/core/rng.hpp"
 #include "l2o/optim/optimizer.hpp"
 
@@ -140,4 +142,19 @@ inline std::vector<Vec> linear_cg_iterates(const Quadratic& q, Vec x, int iters)
   }
   return xs;
 }
+// n steps of `opt` from x = 1 on q (n-dimensional) follow linear CG's iterates and end at the
+// minimiser, the gradient vanishing to rounding: what CG and L-BFGS do with exact line searches.
+inline void expect_linear_cg_iterates(Optimizer& opt, const Quadratic& q, int n) {
+  const Vec x0 = Vec::Ones(n);
+  const auto xs = run_steps(opt, q.fn(), x0, n);
+  const auto ref = linear_cg_iterates(q, x0, n);
+  for (int k = 1; k <= n; ++k)
+    EXPECT_LT((xs[k] - ref[k]).norm(), 1e-7 * (1.0 + ref[k].norm())) << "iteration " << k;
+  Vec g0, gn;
+  q.fn()(x0, g0);
+  q.fn()(xs[n], gn);
+  EXPECT_LT(gn.norm(), 1e-8 * g0.norm());
+  EXPECT_LT((xs[n] - q.minimizer()).norm(), 1e-8);
+}
+
 }  // namespace l2o::test

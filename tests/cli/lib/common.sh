@@ -125,3 +125,11 @@ make_fresh_psd() {
   "$L2O" policy scale-steps --policy "$TMP/fresh-gps.json" --out "$1" --rule fan_in --power 1 >/dev/null ||
     fail "could not give the fresh PSD policy width-aware steps"
 }
+
+# fresh_psd_source: the tiny IDX set and $SRC, a fresh PSD policy made from it (make_fresh_psd), the
+# source of the `l2o policy` tests' copies.
+fresh_psd_source() {
+  make_tiny_idx
+  SRC="$TMP/fresh.json"
+  make_fresh_psd "$SRC"
+}
