@@ -48,6 +48,17 @@ def speedup(o, key):
     return None, "—"
 
 
+def collect_speedups(o, iterations, seconds):
+    """Appends o's speed-ups over Adam (iterations, seconds) to the lists where known; returns their texts."""
+    texts = []
+    for key, values in (("speedup_over_adam", iterations), ("speedup_over_adam_seconds", seconds)):
+        v, t = speedup(o, key)
+        if v is not None:
+            values.append(v)
+        texts.append(t)
+    return texts
+
+
 def panel_name(p):
     return f"{p['experiment']} {p['dataset']}"
 
@@ -76,12 +87,7 @@ def paper_table(panels, policy):
         rank = 1 + sum(order(o) < order(me) for o in others)
         firsts += rank == 1
         diverged += me["diverged_runs"]
-        v_it, t_it = speedup(me, "speedup_over_adam")
-        v_s, t_s = speedup(me, "speedup_over_adam_seconds")
-        if v_it is not None:
-            sp_it.append(v_it)
-        if v_s is not None:
-            sp_s.append(v_s)
+        t_it, t_s = collect_speedups(me, sp_it, sp_s)
         gap = 100.0 * (mean(me) / mean(best_other) - 1.0)
         rows.append([panel_name(p), f"{p['arch']}, {p['batch']}, {p['iters']}", f"{mean(me):.2f}",
                      f"{rank} of {len(opts)}", f"{best_other['name']} {mean(best_other):.2f}", f"{gap:+.1f} %",
@@ -131,12 +137,7 @@ def small_table(panels, small):
         best = min(field, key=order)
         firsts += rank == 1
         ahead_adam += order(me) < order(adam)
-        v_it, t_it = speedup(me, "speedup_over_adam")
-        v_s, t_s = speedup(me, "speedup_over_adam_seconds")
-        if v_it is not None:
-            sp_it.append(v_it)
-        if v_s is not None:
-            sp_s.append(v_s)
+        t_it, t_s = collect_speedups(me, sp_it, sp_s)
         rows.append([panel_name(p), f"{mean(me):.2f}", f"{mean(adam):.2f}", f"{best['name']} {mean(best):.2f}",
                      f"{rank} of {len(field) + 1}", t_it, t_s])
     head = ["panel", f"`{small}`", "Adam", "best hand-designed", "rank", "speed-up over Adam, iterations",
